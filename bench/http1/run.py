@@ -1,0 +1,948 @@
+#!/usr/bin/env python3
+"""HTTP/1.1 load comparison: Torii against nginx, haproxy and a direct connection, in one run.
+
+One origin (nginx serving static files of 0 B, 1 KiB and 64 KiB) runs for the whole benchmark. For
+every (workers, size) point the script starts each proxy in turn, fresh, in front of that origin —
+Torii (`--workers N`), nginx (`worker_processes N`, upstream keepalive, `keepalive_requests` raised)
+and haproxy (http mode, keep-alive, `nbthread N`) — and drives it with wrk at a fixed number of
+connections for a fixed time, after a short warm-up. wrk is also pointed straight at the origin
+("direct"). The order inside a point is direct, torii, nginx, haproxy, so that every proxy sees
+similar conditions; with `--rounds R` the order rotates each round and the median round is reported.
+
+For each proxy it records requests/s, p50 and p99 latency (wrk `--latency` histogram, via a small Lua
+`done()` hook), peak RSS (VmHWM summed over the proxy's processes), idle RSS (VmRSS summed, read after
+the proxy is ready and before any request), and requests per CPU-second (utime+stime from
+/proc/PID/stat of all the proxy's processes, delta over the measured wrk run, divided into the
+requests wrk completed).
+
+This is a benchmark, not a test: it prints numbers and ratios and a MET / NOT MET line per target; it
+exits non-zero only when the harness itself cannot run (no wrk, no nginx for the origin). On a
+2-core machine shared by wrk, the origin and the proxy, absolute numbers are noise; compare the ratios
+measured in the same run.
+
+Python 3 standard library only. Every process runs from its own temp dir, bound to 127.0.0.1 on
+ephemeral ports; only the processes this script started are signalled, by pid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+LUA_REPORT = HERE / "wrk_report.lua"
+
+SIZES = {"0": 0, "1k": 1024, "64k": 65536}  # --sizes names -> body bytes
+TARGETS = ("direct", "torii", "nginx", "haproxy")
+PROXIES = ("torii", "nginx", "haproxy")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+MIB = 1024 * 1024
+
+# Targets the issue asks us to check (printed as MET / NOT MET, never asserted).
+TARGET_RPS_SIZES = (0, 1024)  # Torii req/s >= 1.0x nginx with p99 no worse, at equal workers
+TARGET_RPS_RATIO = 1.0
+TARGET_IDLE_RSS_MIB = 20.0
+
+
+class BenchError(Exception):
+    """A target could not be started or measured; the point is recorded as failed, the run goes on."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Small helpers: ports, /proc, HTTP probes, bounded waits.
+
+
+def free_ports(n: int) -> list[int]:
+    """Ephemeral ports picked by the kernel (bind to port 0); all sockets held open together so the
+    n ports are distinct, then released for the peers to bind."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def wait_until(what: str, cond: Callable[[], bool], timeout: float, alive: Callable[[], bool] = None):
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        if cond():
+            return
+        if alive is not None and not alive():
+            raise BenchError(f"{what}: process exited")
+        if time.monotonic() > deadline:
+            raise BenchError(f"{what}: not ready after {timeout:.0f}s")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Connection": "close"})
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def http_ok(port: int, path: str, size: int | None = None) -> bool:
+    try:
+        status, body = http_get(port, path)
+    except (OSError, http.client.HTTPException):
+        return False
+    return status == 200 and (size is None or len(body) == size)
+
+
+def _proc_table() -> dict[int, int]:
+    """pid -> ppid for every process visible in /proc."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        rest = data[data.rfind(b")") + 2:].split()
+        table[int(entry)] = int(rest[1])
+    return table
+
+
+def process_tree(root: int) -> list[int]:
+    """root and all its descendants (nginx master + workers; haproxy and Torii are one process)."""
+    table = _proc_table()
+    if root not in table:
+        return []
+    children: dict[int, list[int]] = {}
+    for pid, ppid in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def cpu_ticks(pids: list[int]) -> dict[int, int]:
+    """utime+stime (clock ticks) per pid; /proc/PID/stat of a thread-group leader covers all its
+    threads."""
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                data = f.read()
+        except OSError:
+            continue
+        rest = data[data.rfind(b")") + 2:].split()
+        out[pid] = int(rest[11]) + int(rest[12])  # fields 14 (utime) and 15 (stime)
+    return out
+
+
+def cpu_delta_seconds(before: dict[int, int], after: dict[int, int]) -> float:
+    # A process that appeared during the run counts from zero; one that vanished is lost (rare:
+    # none of the peers forks during a run).
+    ticks = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return ticks / CLK_TCK
+
+
+def system_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs from /proc/stat; iowait counts as idle, steal as busy
+    (another guest took the CPU)."""
+    with open("/proc/stat") as f:
+        vals = [int(v) for v in f.readline().split()[1:]]
+    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
+    total = sum(vals[:8])  # guest time is already inside user/nice
+    return total - idle, total
+
+
+def children_cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def mem_kib(pids: list[int], field: str) -> int:
+    """Sum of a /proc/PID/status field (VmRSS, VmHWM) in KiB. Shared pages (nginx master and
+    workers) are counted once per process, as `ps` would."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def pss_kib(pids: list[int]) -> int | None:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            return None
+    return total
+
+
+# --------------------------------------------------------------------------------------------------
+# Processes we start. Each has its own directory; output goes to files there.
+
+
+class Proc:
+    def __init__(self, name: str, argv: list[str], workdir: Path):
+        self.name = name
+        self.workdir = workdir
+        self.log_path = workdir / f"{name}.out"
+        self._log = open(self.log_path, "wb")
+        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
+                                      stderr=subprocess.STDOUT, cwd=workdir)
+        self.pid = self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def pids(self) -> list[int]:
+        return process_tree(self.pid) if self.alive() else []
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-n:])
+
+    def stop(self):
+        """SIGTERM the pid we started (nginx master stops its own workers), bounded wait, then
+        SIGKILL that same pid."""
+        if self.popen.poll() is None:
+            try:
+                self.popen.send_signal(signal.SIGTERM)
+                self.popen.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=10)
+            except ProcessLookupError:
+                pass
+        self._log.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Configurations.
+
+
+def nginx_common(workdir: Path, workers: int) -> str:
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    tmp = workdir / "tmp"
+    tmp.mkdir(exist_ok=True)
+    temps = "\n".join(f"    {kind}_temp_path {tmp}/{kind};"
+                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{user}worker_processes {workers};
+daemon off;
+master_process on;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+worker_rlimit_nofile 65536;
+events {{
+    worker_connections 16384;
+}}
+http {{
+    access_log off;
+{temps}
+    default_type application/octet-stream;
+    server_tokens off;
+    tcp_nodelay on;
+    keepalive_timeout 120s;
+    keepalive_requests 1000000;
+"""
+
+
+def origin_config(workdir: Path, port: int, workers: int) -> str:
+    www = workdir / "www"
+    www.mkdir(exist_ok=True)
+    for size in SIZES.values():
+        (www / f"b{size}").write_bytes(b"x" * size)
+    return nginx_common(workdir, workers) + f"""    sendfile on;
+    tcp_nopush on;
+    etag off;
+    open_file_cache max=64 inactive=1h;
+    open_file_cache_valid 1h;
+    server {{
+        listen 127.0.0.1:{port} reuseport backlog=4096;
+        root {www};
+        location / {{ }}
+    }}
+}}
+"""
+
+
+def nginx_proxy_config(workdir: Path, port: int, origin_port: int, workers: int) -> str:
+    # Upstream keepalive with keepalive_requests raised (dependencies.md §9: the default 1000 closes
+    # connections mid-run). reuseport gives each worker its own listener, as Torii does. Buffers are
+    # large enough to hold a 64 KiB body in memory, so nginx never spills to a temp file.
+    return nginx_common(workdir, workers) + f"""    upstream origin {{
+        server 127.0.0.1:{origin_port};
+        keepalive 256;
+        keepalive_requests 1000000;
+        keepalive_timeout 120s;
+    }}
+    server {{
+        listen 127.0.0.1:{port} reuseport backlog=4096;
+        location / {{
+            proxy_pass http://origin;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffer_size 16k;
+            proxy_buffers 8 16k;
+        }}
+    }}
+}}
+"""
+
+
+def haproxy_config(workdir: Path, port: int, origin_port: int, workers: int) -> str:
+    # No `log` lines: logging off. http-reuse always shares idle server connections across clients,
+    # like nginx's upstream keepalive pool.
+    return f"""global
+    nbthread {workers}
+    maxconn 4096
+
+defaults
+    mode http
+    option http-keep-alive
+    http-reuse always
+    timeout connect 5s
+    timeout client 60s
+    timeout server 60s
+    timeout http-keep-alive 120s
+    timeout http-request 30s
+
+frontend bench
+    bind 127.0.0.1:{port}
+    default_backend origin
+
+backend origin
+    server origin 127.0.0.1:{origin_port}
+"""
+
+
+def torii_config(port: int, origin_port: int) -> str:
+    return f"""apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: torii-bench
+spec:
+  controllerName: torii.dev/gateway-controller
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: bench
+  namespace: default
+spec:
+  gatewayClassName: torii-bench
+  addresses:
+  - type: IPAddress
+    value: 127.0.0.1
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: {port}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: bench
+  namespace: default
+spec:
+  parentRefs:
+  - name: bench
+  rules:
+  - matches:
+    - path:
+        type: PathPrefix
+        value: /
+    backendRefs:
+    - name: origin
+      port: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: origin
+  namespace: default
+spec:
+  ports:
+  - name: http
+    protocol: TCP
+    port: 80
+    targetPort: {origin_port}
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: origin-1
+  namespace: default
+  labels:
+    kubernetes.io/service-name: origin
+addressType: IPv4
+endpoints:
+- addresses:
+  - 127.0.0.1
+  conditions:
+    ready: true
+ports:
+- name: http
+  protocol: TCP
+  port: {origin_port}
+"""
+
+
+# --------------------------------------------------------------------------------------------------
+# Starting each target.
+
+
+class Running:
+    """A started target: its port, its process (None for direct) and idle RSS."""
+
+    def __init__(self, port: int, proc: Proc | None, idle_rss_kib: int | None = None,
+                 idle_pss_kib: int | None = None):
+        self.port = port
+        self.proc = proc
+        self.idle_rss_kib = idle_rss_kib
+        self.idle_pss_kib = idle_pss_kib
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.stop()
+
+
+def start_origin(root: Path, workers: int) -> tuple[Proc, int]:
+    workdir = root / "origin"
+    workdir.mkdir()
+    (port,) = free_ports(1)
+    conf = workdir / "nginx.conf"
+    conf.write_text(origin_config(workdir, port, workers))
+    proc = Proc("origin", ["nginx", "-p", str(workdir), "-e", str(workdir / "error.log"),
+                           "-c", str(conf)], workdir)
+    try:
+        wait_until("origin", lambda: http_ok(port, "/b0", 0), 10, proc.alive)
+    except BenchError:
+        proc.stop()
+        raise
+    return proc, port
+
+
+def start_proxy(kind: str, root: Path, workers: int, origin_port: int, args) -> Running:
+    workdir = Path(tempfile.mkdtemp(prefix=f"{kind}-w{workers}-", dir=root))
+    if kind == "nginx":
+        (port,) = free_ports(1)
+        conf = workdir / "nginx.conf"
+        conf.write_text(nginx_proxy_config(workdir, port, origin_port, workers))
+        argv = ["nginx", "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf)]
+        ready = lambda: http_ok(port, "/b0", 0)
+    elif kind == "haproxy":
+        (port,) = free_ports(1)
+        conf = workdir / "haproxy.cfg"
+        conf.write_text(haproxy_config(workdir, port, origin_port, workers))
+        argv = ["haproxy", "-db", "-f", str(conf), "-p", str(workdir / "haproxy.pid")]
+        ready = lambda: http_ok(port, "/b0", 0)
+    elif kind == "torii":
+        port, admin = free_ports(2)
+        confdir = workdir / "config"
+        confdir.mkdir()
+        (confdir / "bench.yaml").write_text(torii_config(port, origin_port))
+        argv = [str(args.torii), "run", "--config", str(confdir), "--admin", f"127.0.0.1:{admin}",
+                "--workers", str(workers), "--log-level", "warn"]
+
+        def ready():
+            try:
+                status, _ = http_get(admin, "/ready", timeout=1.0)
+            except (OSError, http.client.HTTPException):
+                return False
+            return status == 200
+    else:
+        raise ValueError(kind)
+
+    proc = Proc(kind, argv, workdir)
+    try:
+        wait_until(f"{kind} ready", ready, args.start_timeout, proc.alive)
+        # Idle RSS: ready, no request served yet.
+        pids = proc.pids()
+        idle = mem_kib(pids, "VmRSS")
+        idle_pss = pss_kib(pids)
+        if kind == "torii":
+            # /ready promises open listeners; a proxied request must work at once, but allow a
+            # short bounded grace for the first connection to the origin.
+            wait_until("torii first proxied request", lambda: http_ok(port, "/b0", 0), 5,
+                       proc.alive)
+        return Running(port, proc, idle, idle_pss)
+    except BenchError as e:
+        tail = proc.log_tail()
+        proc.stop()
+        raise BenchError(f"{e}\n{tail}" if tail else str(e)) from None
+
+
+# --------------------------------------------------------------------------------------------------
+# wrk.
+
+
+def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int) -> dict:
+    # wrk takes whole seconds only.
+    argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency", "--timeout", "5s",
+            "-s", str(LUA_REPORT), f"http://127.0.0.1:{port}{path}"]
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        raise BenchError("wrk did not finish") from None
+    for line in out.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line[len("WRK_JSON "):])
+    msg = " / ".join(line.strip() for line in (out.stderr or out.stdout).strip().splitlines()[:3])
+    raise BenchError(f"wrk failed (rc {out.returncode}): {msg}")
+
+
+def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
+    path = f"/b{size}"
+    if not http_ok(running.port, path, size):
+        try:
+            status, body = http_get(running.port, path)
+            got = f"status {status}, {len(body)} bytes"
+        except (OSError, http.client.HTTPException) as e:
+            got = str(e)
+        raise BenchError(f"check GET {path}: expected 200 with {size} bytes, got {got}")
+    if args.warmup > 0:
+        run_wrk(running.port, path, args.connections, args.warmup, args.wrk_threads)
+
+    proxy_pids = running.proc.pids() if running.proc else []
+    origin_pids = origin.pids()
+    proxy_before = cpu_ticks(proxy_pids)
+    origin_before = cpu_ticks(origin_pids)
+    sys_before = system_cpu()
+    wrk_before = children_cpu_seconds()  # wrk is the only child reaped during the run
+    t0 = time.monotonic()
+    wrk = run_wrk(running.port, path, args.connections, args.duration, args.wrk_threads)
+    wall = time.monotonic() - t0
+    wrk_cpu = children_cpu_seconds() - wrk_before
+    sys_after = system_cpu()
+    proxy_after = cpu_ticks(running.proc.pids()) if running.proc else {}
+    origin_after = cpu_ticks(origin.pids())
+    sys_busy = sys_after[0] - sys_before[0]
+    sys_total = sys_after[1] - sys_before[1]
+
+    seconds = wrk["duration_us"] / 1e6
+    errors = wrk["errors"]
+    result = {
+        "target": kind,
+        "requests": wrk["requests"],
+        "rps": wrk["requests"] / seconds if seconds > 0 else 0.0,
+        "p50_ms": wrk["latency_us"]["p50"] / 1000.0,
+        "p99_ms": wrk["latency_us"]["p99"] / 1000.0,
+        "latency_us": wrk["latency_us"],
+        "bytes": wrk["bytes"],
+        "errors": errors,
+        "error_count": sum(errors.values()),
+        "wrk_seconds": seconds,
+        "wall_seconds": wall,
+        "origin_cpu_seconds": cpu_delta_seconds(origin_before, origin_after),
+        "wrk_cpu_seconds": wrk_cpu,
+        # Whole machine: how many CPUs were busy on average (wrk + origin + proxy + anything else).
+        "system_busy_cpus": (sys_busy / sys_total * (os.cpu_count() or 1)) if sys_total else None,
+    }
+    if running.proc is not None:
+        if not running.proc.alive():
+            raise BenchError(f"{kind} exited during the run\n{running.proc.log_tail()}")
+        cpu = cpu_delta_seconds(proxy_before, proxy_after)
+        pids = running.proc.pids()
+        result.update({
+            "processes": len(pids),
+            "cpu_seconds": cpu,
+            "cpu_cores": cpu / seconds if seconds > 0 else None,
+            "req_per_cpu_s": wrk["requests"] / cpu if cpu > 0 else None,
+            "peak_rss_mib": mem_kib(pids, "VmHWM") / 1024.0,
+            "idle_rss_mib": running.idle_rss_kib / 1024.0,
+            # PSS splits shared pages between processes: fairer than summed RSS for nginx's
+            # master + workers. JSON only.
+            "idle_pss_mib": (running.idle_pss_kib / 1024.0
+                             if running.idle_pss_kib is not None else None),
+        })
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Report.
+
+
+def fmt(v, spec: str, missing: str = "-") -> str:
+    return missing if v is None else format(v, spec)
+
+
+def size_label(size: int) -> str:
+    return {0: "0 B", 1024: "1 KiB", 65536: "64 KiB"}.get(size, f"{size} B")
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def point_report(workers: int, size: int, results: dict[str, dict]) -> list[str]:
+    cols = (("target", "<8"), ("req/s", ">9"), ("p50 ms", ">8"), ("p99 ms", ">8"), ("errors", ">6"),
+            ("peak MiB", ">8"), ("idle MiB", ">8"), ("CPU", ">5"), ("req/CPU-s", ">9"),
+            ("busy", ">5"))
+
+    def row(cells):
+        return " ".join(format(c, spec) for c, (_, spec) in zip(cells, cols)).rstrip()
+
+    lines = [f"== {size_label(size)}, {workers} worker{'s' if workers > 1 else ''} ==",
+             row([name for name, _ in cols])]
+    for kind in TARGETS:
+        r = results.get(kind)
+        if r is None:
+            continue
+        if "error" in r:
+            lines.append(f"{kind:<8} FAILED: {r['error'].splitlines()[0]}")
+            continue
+        lines.append(row([kind, f"{r['rps']:.0f}", f"{r['p50_ms']:.3f}", f"{r['p99_ms']:.3f}",
+                          str(r["error_count"]), fmt(r.get("peak_rss_mib"), ".1f"),
+                          fmt(r.get("idle_rss_mib"), ".1f"), fmt(r.get("cpu_cores"), ".2f"),
+                          fmt(r.get("req_per_cpu_s"), ".0f"),
+                          fmt(r.get("system_busy_cpus"), ".2f")]))
+    t = results.get("torii")
+    if t is None or "error" in t:
+        lines.append("ratios: torii not run" if t is None else "ratios: torii failed")
+        return lines
+    parts = []
+    for peer in ("nginx", "haproxy", "direct"):
+        p = results.get(peer)
+        if p is None or "error" in p:
+            parts.append(f"torii/{peer}: n/a")
+            continue
+        s = f"torii/{peer}: req/s {fmt(ratio(t['rps'], p['rps']), '.2f')}x"
+        s += f", p99 {fmt(ratio(t['p99_ms'], p['p99_ms']), '.2f')}x"
+        if peer != "direct":
+            s += f", req/CPU-s {fmt(ratio(t.get('req_per_cpu_s'), p.get('req_per_cpu_s')), '.2f')}x"
+        parts.append(s)
+    lines.append("ratios: " + " | ".join(parts))
+    return lines
+
+
+def progress_line(r: dict) -> str:
+    secs = r["wrk_seconds"] or 1.0
+    out = f"{r['rps']:>9.0f} req/s  p50 {r['p50_ms']:.3f} ms  p99 {r['p99_ms']:.3f} ms"
+    if "req_per_cpu_s" in r:
+        out += (f"  {fmt(r['req_per_cpu_s'], '.0f')} req/CPU-s  peak {r['peak_rss_mib']:.1f} MiB"
+                f"  idle {r['idle_rss_mib']:.1f} MiB")
+    cpus = [("proxy", r.get("cpu_seconds")), ("origin", r["origin_cpu_seconds"]),
+            ("wrk", r["wrk_cpu_seconds"])]
+    out += "  cpu " + " ".join(f"{n} {v / secs:.2f}" for n, v in cpus if v is not None)
+    out += f" busy {fmt(r.get('system_busy_cpus'), '.2f')}"
+    if r["error_count"]:
+        out += f"  ERRORS {r['errors']}"
+    return out
+
+
+def evaluate_targets(points: dict, rounds_raw: dict, torii_ran: bool) -> tuple[list[str], dict]:
+    lines, summary = [], {}
+    # Target 1: throughput and p99 against nginx at equal workers, 0 B and 1 KiB.
+    checks, detail = [], []
+    for (workers, size), results in sorted(points.items()):
+        if size not in TARGET_RPS_SIZES:
+            continue
+        t, n = results.get("torii"), results.get("nginx")
+        if t is None or n is None or "error" in t or "error" in n:
+            detail.append(f"  {size_label(size)}, {workers}w: not measured")
+            checks.append(None)
+            continue
+        rr = ratio(t["rps"], n["rps"])
+        pr = ratio(t["p99_ms"], n["p99_ms"])
+        ok = rr is not None and rr >= TARGET_RPS_RATIO and t["p99_ms"] <= n["p99_ms"]
+        checks.append(ok)
+        detail.append(f"  {size_label(size)}, {workers}w: req/s {rr:.2f}x nginx, p99 "
+                      f"{t['p99_ms']:.3f} vs {n['p99_ms']:.3f} ms ({fmt(pr, '.2f')}x) "
+                      f"-> {'MET' if ok else 'NOT MET'}")
+    name = (f"Torii req/s >= {TARGET_RPS_RATIO:.1f}x nginx with p99 no worse, equal workers, "
+            f"0 B and 1 KiB")
+    measured = [c for c in checks if c is not None]
+    if not torii_ran:
+        verdict = "NOT MEASURED (torii not run)"
+    elif not checks:
+        verdict = "NOT MEASURED (sizes 0 B and 1 KiB not run)"
+    elif not measured:
+        verdict = "NOT MEASURED (torii or nginx failed)"
+    elif len(measured) < len(checks):
+        verdict = ("NOT MET" if not all(measured) else "INCOMPLETE") + \
+            f" ({sum(measured)}/{len(checks)} points met, {len(checks) - len(measured)} not measured)"
+    else:
+        verdict = ("MET" if all(measured) else "NOT MET") + f" ({sum(measured)}/{len(checks)} points)"
+    lines.append(f"TARGET {name}: {verdict}")
+    lines.extend(detail)
+    summary["rps_vs_nginx"] = {"target": name, "verdict": verdict.split(" (")[0], "points": detail}
+
+    # Target 2: idle RSS of Torii, after ready and before any request, over every start.
+    idle = [r["idle_rss_mib"] for raw in rounds_raw.values() for r in raw.get("torii", [])
+            if "idle_rss_mib" in r]
+    name = f"Torii idle RSS < {TARGET_IDLE_RSS_MIB:.0f} MiB"
+    if not idle:
+        verdict = "NOT MEASURED" + (" (torii not run)" if not torii_ran else "")
+    else:
+        worst = max(idle)
+        verdict = (f"{'MET' if worst < TARGET_IDLE_RSS_MIB else 'NOT MET'} "
+                   f"(max {worst:.1f} MiB over {len(idle)} starts, min {min(idle):.1f} MiB)")
+    lines.append(f"TARGET {name}: {verdict}")
+    summary["idle_rss"] = {"target": name, "verdict": verdict.split(" (")[0],
+                           "idle_rss_mib": idle}
+    return lines, summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Main.
+
+
+def tool_version(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unavailable"
+    text = (out.stdout + out.stderr).strip().splitlines()
+    return text[0] if text else "unknown"
+
+
+def git_rev() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def median_round(raw: dict[str, list[dict]]) -> dict[str, dict]:
+    """Per target, the median round by req/s (lower median for an even count); a failed round is
+    reported only when every round failed."""
+    chosen = {}
+    for kind, runs in raw.items():
+        ok = sorted((r for r in runs if "error" not in r), key=lambda r: r["rps"])
+        if ok or runs:
+            chosen[kind] = ok[(len(ok) - 1) // 2] if ok else runs[-1]
+    return chosen
+
+
+def parse_args(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", type=int, default=None,
+                    help="whole seconds of measured load per point (default 8, --quick 3)")
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="whole seconds of unmeasured load before each point, 0 for none "
+                         "(default 2, --quick 1)")
+    ap.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
+    ap.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1)")
+    ap.add_argument("--quick", action="store_true", help="short run: 3 s per point, 1 s warm-up")
+    ap.add_argument("--sizes", default="0,1k,64k",
+                    help="comma-separated response sizes from 0, 1k, 64k (default all)")
+    ap.add_argument("--workers", default="1,2", help="comma-separated worker counts (default 1,2)")
+    ap.add_argument("--targets", default=",".join(TARGETS),
+                    help=f"comma-separated subset of {','.join(TARGETS)}")
+    ap.add_argument("--peers-only", action="store_true", help="do not run Torii")
+    ap.add_argument("--torii", type=Path,
+                    default=Path(os.environ.get("TORII_BIN", REPO / "build" / "torii")),
+                    help="Torii binary (default $TORII_BIN or build/torii)")
+    ap.add_argument("--origin-workers", type=int, default=1,
+                    help="nginx worker_processes of the origin (default 1)")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat each point, rotating the target order; report the median round "
+                         "by req/s (default 1)")
+    ap.add_argument("--start-timeout", type=float, default=15.0,
+                    help="seconds to wait for a proxy to become ready (default 15)")
+    ap.add_argument("--json", type=Path, default=None,
+                    help="results file (default bench/results/http1-<timestamp>.json)")
+    ap.add_argument("--no-json", action="store_true", help="do not write a results file")
+    ap.add_argument("--keep-temp", action="store_true", help="keep the temp dir (configs, logs)")
+    args = ap.parse_args(argv)
+    if args.duration is None:
+        args.duration = 3 if args.quick else 8
+    if args.warmup is None:
+        args.warmup = 1 if args.quick else 2
+    try:
+        args.sizes = [SIZES[s.strip()] for s in args.sizes.split(",") if s.strip()]
+    except KeyError as e:
+        ap.error(f"--sizes: unknown size {e}; use {', '.join(SIZES)}")
+    args.workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    for t in args.targets:
+        if t not in TARGETS:
+            ap.error(f"--targets: unknown target {t!r}")
+    if args.warmup < 0:
+        ap.error("--warmup must be >= 0")
+    if args.duration <= 0 or args.connections <= 0 or args.rounds <= 0 or min(args.workers) <= 0:
+        ap.error("--duration, --connections, --rounds and --workers must be positive")
+    return args
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _sigterm)
+
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None:
+            print(f"bench/http1: {tool} not found; cannot run", file=sys.stderr)
+            return 2
+    targets = list(args.targets)
+    notes = []
+    if "torii" in targets:
+        if args.peers_only:
+            targets.remove("torii")
+            notes.append("torii: skipped (--peers-only)")
+        elif not os.access(args.torii, os.X_OK):
+            targets.remove("torii")
+            notes.append(f"torii: not built ({args.torii} missing); running the peers only")
+    if "haproxy" in targets and shutil.which("haproxy") is None:
+        targets.remove("haproxy")
+        notes.append("haproxy: not installed")
+    torii_ran = "torii" in targets
+
+    ncpu = os.cpu_count()
+    env = {
+        "host": platform.node(), "kernel": platform.release(), "cpus": ncpu,
+        "nginx": tool_version(["nginx", "-v"]), "haproxy": tool_version(["haproxy", "-v"]),
+        "wrk": tool_version(["wrk", "--version"]), "git": git_rev(),
+        "torii": str(args.torii) if torii_ran else None,
+    }
+    print(f"bench/http1: {len(args.workers)} worker counts x {len(args.sizes)} sizes x "
+          f"{len(targets)} targets x {args.rounds} round(s); wrk -t{args.wrk_threads} "
+          f"-c{args.connections} -d{args.duration:g}s (+{args.warmup:g}s warm-up); "
+          f"origin nginx with {args.origin_workers} worker(s); {ncpu} CPUs")
+    for n in notes:
+        print(n)
+    if ncpu and ncpu <= 2:
+        print(f"note: {ncpu} CPUs shared by wrk, the origin and the proxy: absolute numbers are "
+              f"noise, compare the ratios from this run")
+    sys.stdout.flush()
+
+    root = Path(tempfile.mkdtemp(prefix="torii-bench-http1-"))
+    origin = None
+    running = None
+    points: dict[tuple[int, int], dict[str, dict]] = {}
+    rounds_raw: dict[tuple[int, int], dict[str, list[dict]]] = {}
+    started = dt.datetime.now()
+    interrupted = False
+    try:
+        origin, origin_port = start_origin(root, args.origin_workers)
+        for workers in args.workers:
+            for size in args.sizes:
+                raw = rounds_raw.setdefault((workers, size), {k: [] for k in targets})
+                for rnd in range(args.rounds):
+                    order = targets[rnd % len(targets):] + targets[:rnd % len(targets)]
+                    for kind in order:
+                        label = f"[{workers}w {size_label(size):>6}] {kind:<8}"
+                        try:
+                            if kind == "direct":
+                                running = Running(origin_port, None)
+                            else:
+                                running = start_proxy(kind, root, workers, origin_port, args)
+                            r = measure(kind, running, origin, size, args)
+                            print(f"{label} {progress_line(r)}")
+                        except BenchError as e:
+                            r = {"target": kind, "error": str(e)}
+                            print(f"{label} FAILED: {e}")
+                        finally:
+                            if running is not None:
+                                running.stop()
+                                running = None
+                        r["round"] = rnd
+                        raw[kind].append(r)
+                        sys.stdout.flush()
+                if not origin.alive():
+                    raise BenchError(f"origin exited\n{origin.log_tail()}")
+                points[(workers, size)] = median_round(raw)
+    except KeyboardInterrupt:
+        interrupted = True
+        print("\ninterrupted; reporting what was measured", file=sys.stderr)
+    except BenchError as e:
+        print(f"bench/http1: {e}", file=sys.stderr)
+        if origin is None:
+            return 2
+    finally:
+        if running is not None:
+            running.stop()
+        for key, raw in rounds_raw.items():  # a point cut short by an interrupt
+            if key not in points and any(raw.values()):
+                points[key] = median_round(raw)
+        if origin is not None:
+            origin.stop()
+        if args.keep_temp:
+            print(f"temp dir kept: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+
+    # Report.
+    print()
+    print(f"HTTP/1.1 load, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration:g}s; "
+          f"peak/idle RSS = VmHWM/VmRSS summed over the proxy's processes (MiB); CPU = cores used "
+          f"by the proxy; req/CPU-s = requests / proxy CPU seconds; torii "
+          f"{'included' if torii_ran else 'NOT included'}")
+    for (workers, size) in sorted(points):
+        print()
+        print("\n".join(point_report(workers, size, points[(workers, size)])))
+    print()
+    target_lines, target_summary = evaluate_targets(points, rounds_raw, torii_ran)
+    print("\n".join(target_lines))
+
+    if not args.no_json:
+        path = args.json or (REPO / "bench" / "results" /
+                             f"http1-{started.strftime('%Y%m%d-%H%M%S')}.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "benchmark": "http1",
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now().isoformat(timespec="seconds"),
+            "interrupted": interrupted,
+            "config": {"duration_s": args.duration, "warmup_s": args.warmup,
+                       "connections": args.connections, "wrk_threads": args.wrk_threads,
+                       "sizes": args.sizes, "workers": args.workers, "targets": targets,
+                       "rounds": args.rounds, "origin_workers": args.origin_workers},
+            "environment": env,
+            "notes": notes,
+            "points": [{"workers": w, "size": s, "results": points[(w, s)],
+                        "rounds": rounds_raw.get((w, s))} for (w, s) in sorted(points)],
+            "targets": target_summary,
+        }
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+        print(f"\nresults: {path}")
+    return 130 if interrupted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
