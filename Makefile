@@ -1,0 +1,56 @@
+# Torii build entry points. `make run` and `make test` do all set-up on a fresh Debian 12 machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+BUILD := build
+export CCACHE_DIR ?= $(CURDIR)/.cache/ccache
+
+.PHONY: all deps configure build asan fuzz-build run test unit integration conformance bench \
+        bench-micro fuzz fmt clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json | deps
+	cmake --preset release >/dev/null
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD)
+
+# Unit tests of parsers and lifetimes under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan: deps
+	@[ -f build-asan/build.ninja ] || cmake --preset asan-ubsan >/dev/null
+	cmake --build build-asan --target unit_tests
+
+fuzz-build: deps
+	@[ -f build-fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
+	cmake --build build-fuzz
+
+run: build
+	scripts/run-quickstart
+
+test: build asan fuzz-build
+	$(PYTHON) tests/run.py
+
+unit: build
+	$(PYTHON) tests/run.py --only unit
+
+integration: build
+	$(PYTHON) tests/run.py --only integration
+
+conformance: build
+	$(PYTHON) tests/conformance/run.py
+
+bench: build
+	$(PYTHON) bench/http1/run.py
+
+fuzz: fuzz-build
+	mkdir -p .cache/fuzz-corpus
+	build-fuzz/http1_parser_fuzz -max_total_time=$${FUZZ_SECONDS:-600} .cache/fuzz-corpus tests/fuzz/corpus
+
+fmt:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build build-asan build-fuzz build-debug

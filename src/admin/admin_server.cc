@@ -1,0 +1,94 @@
+#include "admin/admin_server.h"
+
+#include "common/log.h"
+#include "http/http1/parser.h"
+#include "http/http1/writer.h"
+
+namespace torii::admin {
+
+std::string AdminServer::listen(const std::string& host, int port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(host, ec);
+  if (ec) return "invalid admin address " + host;
+  acceptor_ = std::make_unique<tcp::acceptor>(io_);
+  tcp::endpoint ep(addr, uint16_t(port));
+  acceptor_->open(ep.protocol(), ec);
+  if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_->bind(ep, ec);
+  if (!ec) acceptor_->listen(128, ec);
+  if (ec) return "admin " + host + ":" + std::to_string(port) + ": " + ec.message();
+  bound_port_ = acceptor_->local_endpoint().port();
+  asio::co_spawn(io_, acceptLoop(), asio::detached);
+  return {};
+}
+
+void AdminServer::close() {
+  if (acceptor_) {
+    boost::system::error_code ec;
+    acceptor_->close(ec);
+  }
+}
+
+awaitable<void> AdminServer::acceptLoop() {
+  for (;;) {
+    boost::system::error_code ec;
+    tcp::socket sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor_->is_open()) co_return;
+      continue;
+    }
+    asio::co_spawn(io_, serveConn(std::move(sock)), asio::detached);
+  }
+}
+
+awaitable<void> AdminServer::serveConn(tcp::socket sock) {
+  http1::Parser parser(http1::Parser::Type::kRequest);
+  std::string in(16384, '\0');
+  size_t begin = 0, end = 0;
+  boost::system::error_code ec;
+  for (;;) {
+    bool complete = false;
+    while (!complete) {
+      if (end > begin) {
+        auto r = parser.parse(in.data() + begin, end - begin);
+        if (r.error) {
+          std::string out;
+          http1::localReply(out, parser.errorStatus(), parser.errorReason() + "\n", true);
+          co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+          co_return;
+        }
+        begin += r.consumed;
+        if (r.message_complete) {
+          complete = true;
+          break;
+        }
+      }
+      if (begin == end) begin = end = 0;
+      if (end == in.size()) co_return;  // admin requests are small; a huge one is dropped
+      size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),
+                                               asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || n == 0) co_return;
+      end += n;
+    }
+    const http1::Head& h = parser.head();
+    std::string path = h.target.substr(0, h.target.find('?'));
+    Response resp;
+    auto it = handlers_.find(path);
+    if (it == handlers_.end()) {
+      resp = {404, "text/plain", "not found: " + path + "\n"};
+    } else {
+      resp = it->second(h.method, h.target);
+    }
+    std::string out;
+    http1::beginResponse(out, resp.status);
+    http1::appendHeader(out, "content-type", resp.content_type);
+    http1::appendHeader(out, "content-length", std::to_string(resp.body.size()));
+    if (!h.keep_alive) http1::appendHeader(out, "connection", "close");
+    http1::endHead(out);
+    if (h.method != "HEAD") out += resp.body;
+    co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !h.keep_alive) co_return;
+  }
+}
+
+}  // namespace torii::admin

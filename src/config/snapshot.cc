@@ -1,0 +1,38 @@
+#include "config/snapshot.h"
+
+#include <arpa/inet.h>
+
+namespace torii::config {
+
+std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version, std::vector<std::string>* messages) {
+  auto s = std::make_shared<Snapshot>();
+  s->version = version;
+  for (const auto& l : ir.listeners) {
+    ListenerConfig lc;
+    lc.address = l.address;
+    lc.port = l.port;
+    lc.bind_port = l.bind_port;
+    lc.routes = routing::RouteTable::compile(l);
+    s->listeners.push_back(std::move(lc));
+  }
+  for (const auto& c : ir.clusters) {
+    Cluster cl;
+    cl.name = c.name;
+    for (const auto& e : c.endpoints) {
+      ClusterEndpoint ce;
+      ce.addr.sin_family = AF_INET;
+      ce.addr.sin_port = htons(uint16_t(e.port));
+      if (inet_pton(AF_INET, e.address.c_str(), &ce.addr.sin_addr) != 1) {
+        if (messages) messages->push_back("cluster " + c.name + ": endpoint address " + e.address + " is not IPv4");
+        continue;
+      }
+      ce.key = (uint64_t(ntohl(ce.addr.sin_addr.s_addr)) << 16) | uint64_t(e.port);
+      ce.text = e.address + ":" + std::to_string(e.port);
+      cl.endpoints.push_back(std::move(ce));
+    }
+    s->clusters.push_back(std::move(cl));
+  }
+  return s;
+}
+
+}  // namespace torii::config

@@ -1,0 +1,574 @@
+#include "proxy/downstream.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+#include "common/log.h"
+#include "common/strings.h"
+#include "http/http1/writer.h"
+
+namespace torii::proxy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kUseAwaitable = asio::use_awaitable;
+
+// Hop-by-hop fields (RFC 9110 §7.6.1) plus Proxy-Connection, which some clients still send.
+bool isHopByHop(std::string_view n) {
+  switch (n.size()) {
+    case 2: return iequals(n, "te");
+    case 7: return iequals(n, "trailer") || iequals(n, "upgrade");
+    case 10: return iequals(n, "connection") || iequals(n, "keep-alive");
+    case 16: return iequals(n, "proxy-connection");
+    case 17: return iequals(n, "transfer-encoding");
+    default: return false;
+  }
+}
+
+// True when `name` is listed in any Connection header of `h` (those fields are hop-by-hop too).
+bool namedByConnection(const HeaderMap& h, std::string_view name) {
+  for (size_t i = 0; i < h.slots(); ++i) {
+    if (h.live(i) && iequals(h.name(i), "connection") && listContainsToken(h.value(i), name)) return true;
+  }
+  return false;
+}
+
+bool hasConnectionHeader(const HeaderMap& h) { return h.has("connection"); }
+
+bool isIdempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
+}
+
+
+}  // namespace
+
+DownstreamConn::DownstreamConn(WorkerState& w, tcp::socket sock, ListenerKey key)
+    : w_(w),
+      sock_(std::move(sock)),
+      key_(std::move(key)),
+      parser_(http1::Parser::Type::kRequest, w.opts.limits),
+      resp_parser_(http1::Parser::Type::kResponse) {
+  // Link into the worker's connection list.
+  next = w_.conns;
+  if (next) next->prev = this;
+  w_.conns = this;
+  ++w_.conn_count;
+  Stats::add(w_.stats.downstream_cx_active, 1);
+  boost::system::error_code ec;
+  auto ep = sock_.remote_endpoint(ec);
+  if (!ec) client_ip_ = ep.address().to_string();
+  sock_.set_option(tcp::no_delay(true), ec);
+}
+
+DownstreamConn::~DownstreamConn() {
+  if (prev) prev->next = next;
+  else w_.conns = next;
+  if (next) next->prev = prev;
+  --w_.conn_count;
+  Stats::add(w_.stats.downstream_cx_active, -1);
+}
+
+void DownstreamConn::start(WorkerState& w, tcp::socket sock, ListenerKey key) {
+  auto conn = std::make_unique<DownstreamConn>(w, std::move(sock), std::move(key));
+  asio::co_spawn(w.worker.io(), run(std::move(conn)), asio::detached);
+}
+
+awaitable<void> DownstreamConn::run(std::unique_ptr<DownstreamConn> self) {
+  co_await self->serve();
+  boost::system::error_code ec;
+  self->sock_.shutdown(tcp::socket::shutdown_both, ec);
+  self->sock_.close(ec);
+}
+
+void DownstreamConn::setDeadline(std::chrono::nanoseconds d) {
+  deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(d);
+}
+
+void DownstreamConn::onTick(Clock::time_point now) {
+  if (now < deadline_ || timed_out_) return;
+  timed_out_ = true;
+  boost::system::error_code ec;
+  sock_.cancel(ec);
+  if (active_up_) active_up_->sock.cancel(ec);
+}
+
+void DownstreamConn::drain() {
+  close_after_ = true;
+  if (phase_ == Phase::kIdle) {
+    boost::system::error_code ec;
+    sock_.cancel(ec);
+  }
+}
+
+void DownstreamConn::countStatus(int status) {
+  Stats& s = w_.stats;
+  if (status < 200) Stats::inc(s.downstream_rs_1xx);
+  else if (status < 300) Stats::inc(s.downstream_rs_2xx);
+  else if (status < 400) Stats::inc(s.downstream_rs_3xx);
+  else if (status < 500) Stats::inc(s.downstream_rs_4xx);
+  else Stats::inc(s.downstream_rs_5xx);
+}
+
+awaitable<bool> DownstreamConn::writeAll(tcp::socket& s, const std::vector<asio::const_buffer>& bufs) {
+  boost::system::error_code ec;
+  co_await asio::async_write(s, bufs, asio::redirect_error(kUseAwaitable, ec));
+  co_return !ec;
+}
+
+awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bool close) {
+  countStatus(status);
+  out_.clear();
+  std::string text(body);
+  text.push_back('\n');
+  http1::localReply(out_, status, text, close);
+  setDeadline(w_.opts.idle_timeout);
+  timed_out_ = false;
+  bufs_.clear();
+  bufs_.emplace_back(out_.data(), out_.size());
+  bool ok = co_await writeAll(sock_, bufs_);
+  co_return ok && !close;
+}
+
+awaitable<void> DownstreamConn::serve() {
+  const ProxyOptions& o = w_.opts;
+  in_.resize(o.buffer_size);
+  boost::system::error_code ec;
+  for (;;) {
+    // ---- Wait for and parse the next request head. ----
+    phase_ = Phase::kIdle;
+    timed_out_ = false;
+    setDeadline(served_ == 0 ? o.request_headers_timeout : o.idle_timeout);
+    http1::Parser::Result r;
+    for (;;) {
+      if (in_end_ > in_begin_) {
+        r = parser_.parse(in_.data() + in_begin_, in_end_ - in_begin_);
+        if (r.error) {
+          int st = parser_.errorStatus();
+          Stats::inc(st == 431 ? w_.stats.downstream_rq_too_large : w_.stats.downstream_rq_bad);
+          log::debug("client {}: {} ({})", client_ip_, st, parser_.errorReason());
+          co_await localReply(st, parser_.errorReason(), true);
+          co_return;
+        }
+        if (r.headers_complete) break;
+        in_begin_ += r.consumed;
+      }
+      if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+      if (parser_.inMessage() && phase_ == Phase::kIdle) {
+        phase_ = Phase::kHead;
+        setDeadline(o.request_headers_timeout);
+      }
+      if (phase_ == Phase::kIdle && (w_.draining || close_after_)) co_return;
+      size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                               asio::redirect_error(kUseAwaitable, ec));
+      if (ec || n == 0) {
+        if (timed_out_ && parser_.inMessage()) {
+          Stats::inc(w_.stats.downstream_rq_header_timeout);
+          co_await localReply(408, "request header timeout", true);
+        }
+        co_return;
+      }
+      in_end_ += n;
+    }
+    phase_ = Phase::kBusy;
+    Stats::inc(w_.stats.downstream_rq_total);
+    ++served_;
+    bool keep = co_await proxyRequest(r);
+    if (!keep || close_after_ || w_.draining) co_return;
+  }
+}
+
+void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view target,
+                                       std::string_view host_override, bool chunked_body) {
+  out_.clear();
+  http1::beginRequest(out_, h.method, target);
+  const HeaderMap& hm = h.headers;
+  const bool conn_hdr = hasConnectionHeader(hm);
+  std::string_view xff, request_id;
+  bool host_written = false;
+  for (size_t i = 0; i < hm.slots(); ++i) {
+    if (!hm.live(i)) continue;
+    std::string_view n = hm.name(i);
+    if (isHopByHop(n)) continue;
+    if (conn_hdr && namedByConnection(hm, n)) continue;
+    switch (n.size()) {
+      case 4:
+        if (iequals(n, "host")) {
+          host_written = true;
+          if (!host_override.empty()) {
+            http1::appendHeader(out_, "host", host_override);
+            continue;
+          }
+        }
+        break;
+      case 6:
+        if (iequals(n, "expect")) continue;  // 100-continue is answered here, not by the upstream
+        break;
+      case 12:
+        if (iequals(n, "x-request-id")) request_id = hm.value(i);
+        break;
+      case 15:
+        if (iequals(n, "x-forwarded-for")) {
+          xff = hm.value(i);
+          continue;  // re-added below with the client appended
+        }
+        break;
+      case 17:
+        if (iequals(n, "x-forwarded-proto")) continue;
+        break;
+      default:
+        break;
+    }
+    http1::appendHeader(out_, n, hm.value(i));
+  }
+  if (!host_written) {
+    http1::appendHeader(out_, "host", host_override.empty() ? std::string_view(key_.address) : host_override);
+  }
+  out_.append("x-forwarded-for: ");
+  if (!xff.empty()) {
+    out_.append(xff);
+    out_.append(", ");
+  }
+  out_.append(client_ip_);
+  out_.append("\r\nx-forwarded-proto: http\r\n");
+  if (request_id.empty()) {
+    static const char* kHex = "0123456789abcdef";
+    uint64_t a = w_.random(), b = w_.random();
+    char id[36];
+    int k = 0;
+    for (int i = 0; i < 32; ++i) {
+      if (i == 8 || i == 12 || i == 16 || i == 20) id[k++] = '-';
+      uint64_t src = i < 16 ? a : b;
+      id[k++] = kHex[(src >> ((i % 16) * 4)) & 0xf];
+    }
+    id[14] = '4';                      // version 4
+    id[19] = kHex[8 + (b & 3)];        // variant 10xx
+    http1::appendHeader(out_, "x-request-id", std::string_view(id, 36));
+  }
+  if (chunked_body) out_.append("transfer-encoding: chunked\r\n");
+  http1::endHead(out_);
+}
+
+void DownstreamConn::buildClientHead(const http1::Head& resp, bool chunk, bool close, bool keep_alive_10) {
+  out_.clear();
+  http1::beginResponse(out_, resp.status, resp.reason);
+  const HeaderMap& hm = resp.headers;
+  const bool conn_hdr = hasConnectionHeader(hm);
+  for (size_t i = 0; i < hm.slots(); ++i) {
+    if (!hm.live(i)) continue;
+    std::string_view n = hm.name(i);
+    if (isHopByHop(n)) continue;
+    if (conn_hdr && namedByConnection(hm, n)) continue;
+    http1::appendHeader(out_, n, hm.value(i));
+  }
+  if (chunk) out_.append("transfer-encoding: chunked\r\n");
+  if (close) out_.append("connection: close\r\n");
+  else if (keep_alive_10) out_.append("connection: keep-alive\r\n");
+  http1::endHead(out_);
+}
+
+void DownstreamConn::appendBody(std::vector<asio::const_buffer>& bufs, const std::vector<std::string_view>& pieces,
+                                bool chunked, std::string& frames) {
+  size_t total = 0;
+  for (auto p : pieces) total += p.size();
+  if (total == 0) return;
+  if (!chunked) {
+    for (auto p : pieces) bufs.emplace_back(p.data(), p.size());
+    return;
+  }
+  // frames must not reallocate after buffers point into it: reserve first.
+  frames.reserve(frames.size() + 32);
+  size_t start = frames.size();
+  http1::appendChunkHeader(frames, total);
+  bufs.emplace_back(frames.data() + start, frames.size() - start);
+  for (auto p : pieces) bufs.emplace_back(p.data(), p.size());
+  bufs.emplace_back("\r\n", 2);
+}
+
+awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
+  const ProxyOptions& o = w_.opts;
+  boost::system::error_code ec;
+  http1::Head& h = parser_.head();
+  const bool client_keep_alive = h.keep_alive && !w_.draining;
+  const bool client_10 = h.version_minor == 0;
+  const bool has_body = h.chunked || h.content_length > 0;
+  const bool is_head = h.method == "HEAD";
+
+  // Pin the snapshot for the whole exchange.
+  std::shared_ptr<const config::Snapshot> snap = w_.snapshot;
+  const config::ListenerConfig* lc = w_.listener(key_);
+
+  // Target: origin-form, or absolute-form whose authority replaces Host (RFC 9112 §3.2.2).
+  std::string_view target = h.target;
+  std::string_view host = h.headers.get("host");
+  std::string_view host_override;
+  if (startsWith(target, "http://") || startsWith(target, "https://")) {
+    size_t scheme_end = target.find("://") + 3;
+    size_t path_start = target.find('/', scheme_end);
+    host_override = target.substr(scheme_end, path_start == target.npos ? target.npos : path_start - scheme_end);
+    host = host_override;
+    target = path_start == target.npos ? std::string_view("/") : target.substr(path_start);
+  } else if (target.empty() || (target[0] != '/' && target != "*")) {
+    co_return co_await localReply(400, "invalid request target", true);
+  }
+  std::string_view path = target.substr(0, target.find('?'));
+
+  // Requests whose body is not fully read cannot keep the connection after a local reply.
+  const bool body_pending = has_body && !r.message_complete;
+  const routing::Route* route = lc ? lc->routes.match(host, path) : nullptr;
+  if (!route) {
+    Stats::inc(w_.stats.downstream_rq_no_route);
+    in_begin_ += r.consumed;
+    co_return co_await localReply(404, "no route matched", body_pending || !client_keep_alive);
+  }
+  const routing::WeightedBackend* backend = route->pick(uint32_t(w_.random() >> 32));
+  if (!backend || backend->cluster < 0 || size_t(backend->cluster) >= snap->clusters.size()) {
+    in_begin_ += r.consumed;
+    co_return co_await localReply(500, "no valid backend for route", body_pending || !client_keep_alive);
+  }
+  const config::Cluster& cluster = snap->clusters[size_t(backend->cluster)];
+  if (cluster.endpoints.empty()) {
+    in_begin_ += r.consumed;
+    co_return co_await localReply(503, "no healthy upstream", body_pending || !client_keep_alive);
+  }
+  const config::ClusterEndpoint& ep = cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
+
+  buildUpstreamHead(h, target, host_override, h.chunked);
+  // Invite the body (RFC 9110 §10.1.1); the Expect field itself is not forwarded.
+  if (h.expect_continue && body_pending) {
+    bufs_.clear();
+    bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
+    if (!co_await writeAll(sock_, bufs_)) co_return false;
+  }
+
+  const bool replayable = !has_body && isIdempotent(h.method);
+  std::unique_ptr<upstream::UpstreamConn> up;
+  bool response_started = false;  // any byte of the final response sent to the client
+  for (int attempt = 0;; ++attempt) {
+    // ---- Get a connection. ----
+    up = w_.pool.acquire(ep.key);
+    const bool reused = up != nullptr;
+    if (reused) {
+      Stats::inc(w_.stats.upstream_cx_reused);
+    } else {
+      up = std::make_unique<upstream::UpstreamConn>(w_.worker.io());
+      up->key = ep.key;
+      active_up_ = up.get();
+      timed_out_ = false;
+      setDeadline(o.connect_timeout);
+      tcp::endpoint tep(asio::ip::address_v4(ntohl(ep.addr.sin_addr.s_addr)), ntohs(ep.addr.sin_port));
+      co_await up->sock.async_connect(tep, asio::redirect_error(kUseAwaitable, ec));
+      if (ec) {
+        active_up_ = nullptr;
+        Stats::inc(w_.stats.upstream_cx_connect_fail);
+        log::debug("upstream {} connect failed: {}", ep.text, timed_out_ ? "timeout" : ec.message());
+        in_begin_ += r.consumed;
+        co_return co_await localReply(503, timed_out_ ? "upstream connect timeout" : "upstream connect error",
+                                      body_pending || !client_keep_alive);
+      }
+      Stats::inc(w_.stats.upstream_cx_total);
+      Stats::add(w_.stats.upstream_cx_active, 1);
+      up->sock.set_option(tcp::no_delay(true), ec);
+    }
+    active_up_ = up.get();
+    ++up->requests;
+    auto closeUp = [&] {
+      boost::system::error_code e;
+      up->sock.close(e);
+      Stats::add(w_.stats.upstream_cx_active, -1);
+      active_up_ = nullptr;
+      up.reset();
+    };
+
+    // ---- Send the head and the body bytes already parsed, then stream the rest. ----
+    timed_out_ = false;
+    setDeadline(o.idle_timeout);
+    bool request_done = r.message_complete;
+    bufs_.clear();
+    frames_.clear();
+    // Buffers point into frames_: reserve enough that appending never reallocates.
+    frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
+    bufs_.emplace_back(out_.data(), out_.size());
+    appendBody(bufs_, parser_.body(), h.chunked, frames_);
+    if (request_done && h.chunked) {
+      size_t s = frames_.size();
+      http1::appendLastChunk(frames_, &h.trailers);
+      bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+    }
+    bool send_ok = co_await writeAll(up->sock, bufs_);
+    in_begin_ += r.consumed;
+    r.consumed = 0;
+    if (send_ok) {
+      while (!request_done) {
+        if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+        size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                                 asio::redirect_error(kUseAwaitable, ec));
+        if (ec || n == 0) {
+          // Client went away (or stalled past the timeout) mid-body: nothing to answer.
+          closeUp();
+          co_return false;
+        }
+        in_end_ += n;
+        setDeadline(o.idle_timeout);
+        auto br = parser_.parse(in_.data() + in_begin_, in_end_ - in_begin_);
+        if (br.error) {
+          closeUp();
+          Stats::inc(w_.stats.downstream_rq_bad);
+          co_return co_await localReply(parser_.errorStatus(), parser_.errorReason(), true);
+        }
+        bufs_.clear();
+        frames_.clear();
+        frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
+        appendBody(bufs_, parser_.body(), h.chunked, frames_);
+        if (br.message_complete) {
+          request_done = true;
+          if (h.chunked) {
+            size_t s = frames_.size();
+            http1::appendLastChunk(frames_, &h.trailers);
+            bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+          }
+        }
+        if (!bufs_.empty() && !co_await writeAll(up->sock, bufs_)) {
+          send_ok = false;
+          in_begin_ += br.consumed;
+          break;
+        }
+        in_begin_ += br.consumed;
+      }
+    }
+
+    // ---- Read the response and stream it to the client. ----
+    resp_parser_.reset();
+    resp_parser_.setNoBody(is_head);
+    up_in_.resize(o.buffer_size);
+    size_t up_end = 0;
+    bool got_any = false;
+    bool chunk_to_client = false, close_client = !client_keep_alive, resp_done = false;
+    bool failed = !send_ok;
+    timed_out_ = false;
+    setDeadline(o.response_timeout);
+    while (!failed && !resp_done) {
+      size_t n = co_await up->sock.async_read_some(asio::buffer(up_in_.data() + up_end, up_in_.size() - up_end),
+                                                   asio::redirect_error(kUseAwaitable, ec));
+      if (ec || n == 0) {
+        if (!ec && n == 0 && got_any && resp_parser_.finish()) {
+          // Close-delimited body ended.
+          resp_done = true;
+          if (chunk_to_client) {
+            bufs_.clear();
+            bufs_.emplace_back("0\r\n\r\n", 5);
+            co_await writeAll(sock_, bufs_);
+          }
+          close_client = close_client || !chunk_to_client;
+          break;
+        }
+        failed = true;
+        break;
+      }
+      got_any = true;
+      up_end += n;
+      size_t off = 0;
+      while (off < up_end && !resp_done) {
+        auto pr = resp_parser_.parse(up_in_.data() + off, up_end - off);
+        if (pr.error) {
+          failed = true;
+          break;
+        }
+        bufs_.clear();
+        frames_.clear();
+        frames_.reserve(64 + 2 * resp_parser_.head().trailers.bytes() + 4 * resp_parser_.head().trailers.slots());
+        if (pr.headers_complete) {
+          const http1::Head& rh = resp_parser_.head();
+          if (rh.status >= 100 && rh.status < 200 && rh.status != 101) {
+            // Interim response: 100 was handled locally; forward others (103) to HTTP/1.1 clients.
+            if (rh.status != 100 && !client_10) {
+              buildClientHead(rh, false, false, false);
+              bufs_.emplace_back(out_.data(), out_.size());
+              countStatus(rh.status);
+              if (!co_await writeAll(sock_, bufs_)) co_return false;
+            }
+            off += pr.consumed;
+            continue;
+          }
+          const bool body_framed_by_us = rh.chunked || rh.close_delimited;
+          chunk_to_client = body_framed_by_us && !client_10 && !is_head;
+          if (body_framed_by_us && client_10) close_client = true;
+          if (rh.status == 101) close_client = true;  // no upgrades yet: never reuse
+          buildClientHead(rh, chunk_to_client, close_client, client_10 && !close_client);
+          bufs_.emplace_back(out_.data(), out_.size());
+          countStatus(rh.status);
+          response_started = true;
+          setDeadline(o.idle_timeout);
+        }
+        if (!response_started) {
+          off += pr.consumed;
+          continue;
+        }
+        appendBody(bufs_, resp_parser_.body(), chunk_to_client, frames_);
+        if (pr.message_complete) {
+          resp_done = true;
+          if (chunk_to_client) {
+            size_t s = frames_.size();
+            http1::appendLastChunk(frames_, &resp_parser_.head().trailers);
+            bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+          }
+        }
+        if (!bufs_.empty() && !co_await writeAll(sock_, bufs_)) {
+          closeUp();
+          co_return false;
+        }
+        setDeadline(o.idle_timeout);
+        off += pr.consumed;
+      }
+      if (failed) break;
+      // Keep unconsumed bytes (a partial head) at the front of the buffer.
+      if (off < up_end) {
+        if (resp_done) {
+          // Bytes after a complete response: the connection is not reusable.
+          resp_parser_.reset();
+          up->requests = UINT32_MAX;
+        } else {
+          std::memmove(up_in_.data(), up_in_.data() + off, up_end - off);
+        }
+      }
+      up_end = resp_done ? 0 : up_end - off;
+      if (!resp_done && up_end == up_in_.size()) {
+        failed = true;  // response head larger than the buffer
+      }
+    }
+
+    if (failed) {
+      const bool timed_out = timed_out_;
+      closeUp();
+      if (response_started) co_return false;  // cannot signal an error mid-body: close
+      if (!got_any && reused && replayable && attempt == 0 && !timed_out) {
+        Stats::inc(w_.stats.upstream_rq_retry);
+        continue;  // stale pooled connection: once more on a fresh one
+      }
+      if (timed_out) {
+        Stats::inc(w_.stats.upstream_rq_timeout);
+        co_return co_await localReply(504, "upstream response timeout", !request_done || !client_keep_alive);
+      }
+      Stats::inc(w_.stats.upstream_rq_reset);
+      co_return co_await localReply(502, got_any ? "invalid upstream response" : "upstream connection reset",
+                                    !request_done || !client_keep_alive);
+    }
+
+    // ---- Done: recycle the upstream connection when it is clean. ----
+    const http1::Head& rh = resp_parser_.head();
+    if (rh.keep_alive && request_done && up->requests < o.upstream_max_requests && !w_.draining) {
+      active_up_ = nullptr;
+      w_.pool.release(std::move(up));
+    } else {
+      closeUp();
+    }
+    active_up_ = nullptr;
+    if (o.access_log) {
+      log::info("{} \"{} {}\" {} -> {}", client_ip_, h.method, h.target, rh.status, ep.text);
+    }
+    co_return !close_client && request_done;
+  }
+}
+
+}  // namespace torii::proxy

@@ -1,0 +1,47 @@
+#pragma once
+// Server: the data plane. Owns the workers, publishes snapshots to them, opens each worker's
+// SO_REUSEPORT listeners and drains on shutdown. Its public methods are called from the main
+// thread only.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/stats.h"
+#include "config/snapshot.h"
+#include "proxy/options.h"
+
+namespace torii::event {
+class Worker;
+}
+
+namespace torii::proxy {
+
+struct WorkerState;
+
+class Server {
+ public:
+  Server(ProxyOptions opts, int workers);
+  ~Server();
+
+  void start();
+  // Hands `snapshot` to every worker; each opens the listeners it names and closes the others.
+  // `done(errors)` runs on a worker thread once every worker has applied it; errors lists listeners
+  // that could not be opened.
+  void publish(std::shared_ptr<const config::Snapshot> snapshot,
+               std::function<void(std::vector<std::string>)> done);
+  // Stops accepting, lets in-flight requests finish, then calls `done` (from a worker thread) once
+  // every connection is closed or the drain timeout passed.
+  void drain(std::function<void()> done);
+  void stop();
+  std::vector<const Stats*> stats() const;
+
+ private:
+  ProxyOptions opts_;
+  std::vector<std::unique_ptr<Stats>> stats_;
+  std::vector<std::unique_ptr<event::Worker>> workers_;
+  std::vector<std::unique_ptr<WorkerState>> states_;
+};
+
+}  // namespace torii::proxy

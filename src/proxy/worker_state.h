@@ -1,0 +1,60 @@
+#pragma once
+// Everything one worker owns for proxying: its snapshot pointer, listeners, connection list,
+// upstream pool and stats shard. Touched only on the worker's thread (except `stats`, read by the
+// admin thread through relaxed atomics).
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/stats.h"
+#include "config/snapshot.h"
+#include "event/asio.h"
+#include "event/worker.h"
+#include "proxy/options.h"
+#include "upstream/conn_pool.h"
+
+namespace torii::proxy {
+
+class DownstreamConn;
+
+struct ListenerKey {
+  std::string address;
+  int port = 0;  // spec port
+  auto operator<=>(const ListenerKey&) const = default;
+};
+
+struct WorkerState {
+  WorkerState(event::Worker& w, const ProxyOptions& o, Stats& s)
+      : worker(w), opts(o), stats(s), pool(s, o.upstream_idle_timeout) {}
+
+  event::Worker& worker;
+  const ProxyOptions& opts;
+  Stats& stats;
+  upstream::ConnPool pool;
+  std::shared_ptr<const config::Snapshot> snapshot;
+  std::map<ListenerKey, std::unique_ptr<tcp::acceptor>> acceptors;
+  // Intrusive list of live connections, scanned by the tick for deadlines and on drain.
+  DownstreamConn* conns = nullptr;
+  size_t conn_count = 0;
+  bool draining = false;
+  uint64_t rng = 0x9E3779B97F4A7C15ull;
+  uint64_t rr = 0;
+
+  uint64_t random() {
+    // xorshift64*: cheap, worker-local, good enough for weights and request ids.
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 2685821657736338717ull;
+  }
+  const config::ListenerConfig* listener(const ListenerKey& key) const {
+    if (!snapshot) return nullptr;
+    for (const auto& l : snapshot->listeners) {
+      if (l.port == key.port && l.address == key.address) return &l;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace torii::proxy

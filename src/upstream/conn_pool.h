@@ -1,0 +1,43 @@
+#pragma once
+// Per-worker pool of idle upstream HTTP/1.1 connections, keyed by endpoint. Worker-local: no
+// locks. A pooled connection is checked before reuse so a request never goes out on a connection
+// the upstream has already closed.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "common/stats.h"
+#include "event/asio.h"
+
+namespace torii::upstream {
+
+struct UpstreamConn {
+  explicit UpstreamConn(asio::io_context& io) : sock(io) {}
+  tcp::socket sock;
+  uint64_t key = 0;
+  uint32_t requests = 0;
+  std::chrono::steady_clock::time_point idle_since;
+};
+
+class ConnPool {
+ public:
+  ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout) : stats_(stats), idle_timeout_(idle_timeout) {}
+  ~ConnPool();
+  // An idle connection to `key` that is still open, or nullptr.
+  std::unique_ptr<UpstreamConn> acquire(uint64_t key);
+  // Returns a connection whose last response completed cleanly.
+  void release(std::unique_ptr<UpstreamConn> conn);
+  // Closes connections idle longer than the idle timeout. Called from the worker's tick.
+  void sweep(std::chrono::steady_clock::time_point now);
+  void closeAll();
+  size_t idleCount() const;
+
+ private:
+  Stats& stats_;
+  std::chrono::nanoseconds idle_timeout_;
+  std::unordered_map<uint64_t, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
+};
+
+}  // namespace torii::upstream
