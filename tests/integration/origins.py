@@ -11,6 +11,8 @@ request path, so one origin serves a whole test class:
   /garbage                                answer bytes that are not HTTP, then close
   /badcl                                  a status line with an invalid Content-Length
   /close                                  echo with `Connection: close`, then close
+  /eof-body?n=N                           N pattern bytes, no Content-Length / chunked: the body
+                                          ends with the connection (close-delimited)
   /sink[?pace_ms=N][&piece=BYTES]         read the body (slowly if pace_ms), answer JSON
                                           {"body_len", "sha256"}
   /hop                                    echo plus hop-by-hop response headers
@@ -372,6 +374,14 @@ class Origin:
             self._send_bytes(conn, rec, int(q.get("n", "0")), q.get("chunked") == "1",
                              int(q.get("chunk", str(256 * 1024))), client_close)
             return not client_close
+        if path == "/eof-body":
+            # No Content-Length, not chunked: the body ends when the connection closes.
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                      b"X-Origin: " + self.name.encode() + b"\r\n\r\n")
+            if rec.method != "HEAD":
+                for piece in pattern_chunks(int(q.get("n", "0"))):
+                    conn.send(piece)
+            return False
         if path == "/sink":
             body = json.dumps({"origin": self.name, "body_len": rec.body_len,
                                "sha256": rec.sha256, "chunked": rec.chunked}).encode()

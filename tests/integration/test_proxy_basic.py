@@ -1,8 +1,8 @@
 """HTTP/1.1 proxying basics: keep-alive, pipelining, framing, Expect, HEAD, HTTP/1.0, hop-by-hop
 headers, X-Forwarded-*, X-Request-Id, Host, upstream connection reuse, workers, admin."""
 
-import json
 import threading
+import time
 import unittest
 
 from harness import (Config, HttpConn, Torii, build_request, free_port, pattern_chunks,
@@ -124,6 +124,16 @@ class ProxyBasicTest(unittest.TestCase):
         self.assertEqual(r.header("content-length"), "123457")
         self.assertFalse(r.chunked)
         self.assertEqual(r.sha256, pattern_digest(123457))
+
+    def test_close_delimited_upstream_body(self):
+        with HttpConn(self.port) as c:
+            r = c.request("GET", "/eof-body?n=200001", store_body=False)
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.body_len, 200001)
+            self.assertEqual(r.sha256, pattern_digest(200001))
+            if r.chunked or r.has_header("content-length"):
+                # Re-framed for the client: the connection stays usable.
+                self.assertEqual(c.request("GET", "/after-eof").status, 200)
 
     def test_expect_100_continue(self):
         body = b"x" * 1000
@@ -346,6 +356,40 @@ class WorkersTest(unittest.TestCase):
             t.join(60)
         self.assertEqual(errors, [])
         self.assertGreaterEqual(self.origin.request_count(), 160)
+
+
+class ConcurrencyTest(unittest.TestCase):
+    """One worker serves many slow requests at once (nothing blocks the event loop)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.origin = start_origin(cls, name="concurrent")
+        cls.torii = start_torii(cls, simple_config(free_port(), [cls.origin.port]), workers=1)
+        cls.port = cls.torii.port
+
+    def test_fifty_concurrent_slow_requests_on_one_worker(self):
+        results = []
+        lock = threading.Lock()
+
+        def client(i):
+            try:
+                r = request(self.port, "GET", f"/delay?ms=500&i={i}", timeout=15)
+                status = r.status
+            except Exception as e:  # reported below
+                status = repr(e)
+            with lock:
+                results.append(status)
+
+        start = time.monotonic()
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        elapsed = time.monotonic() - start
+        self.assertEqual(results, [200] * 50)
+        # Serialised they would take 25 s.
+        self.assertLess(elapsed, 5.0, f"50 concurrent 500 ms requests took {elapsed:.1f}s")
 
 
 class AdminTest(unittest.TestCase):
