@@ -57,6 +57,7 @@ MIB = 1024 * 1024
 TARGET_RPS_SIZES = (0, 1024)  # Torii req/s >= 1.0x nginx with p99 no worse, at equal workers
 TARGET_RPS_RATIO = 1.0
 TARGET_IDLE_RSS_MIB = 20.0
+OTHER_CPUS_WARN = 0.2  # CPUs used by unrelated processes during a run before the report warns
 
 
 class BenchError(Exception):
@@ -168,14 +169,13 @@ def cpu_delta_seconds(before: dict[int, int], after: dict[int, int]) -> float:
     return ticks / CLK_TCK
 
 
-def system_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies over all CPUs from /proc/stat; iowait counts as idle, steal as busy
-    (another guest took the CPU)."""
+def system_cpu() -> dict[str, int]:
+    """Machine-wide jiffies from the first line of /proc/stat: process time (user, nice, system;
+    guest time is inside user), interrupt time (irq, softirq: loopback packet processing lands
+    here), steal, and the total."""
     with open("/proc/stat") as f:
-        vals = [int(v) for v in f.readline().split()[1:]]
-    idle = vals[3] + (vals[4] if len(vals) > 4 else 0)
-    total = sum(vals[:8])  # guest time is already inside user/nice
-    return total - idle, total
+        v = [int(x) for x in f.readline().split()[1:]] + [0] * 8
+    return {"proc": v[0] + v[1] + v[2], "irq": v[5] + v[6], "steal": v[7], "total": sum(v[:8])}
 
 
 def children_cpu_seconds() -> float:
@@ -555,9 +555,7 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
     sys_after = system_cpu()
     proxy_after = cpu_ticks(running.proc.pids()) if running.proc else {}
     origin_after = cpu_ticks(origin.pids())
-    sys_busy = sys_after[0] - sys_before[0]
-    sys_total = sys_after[1] - sys_before[1]
-
+    sys_delta = {k: sys_after[k] - sys_before[k] for k in sys_after}
     seconds = wrk["duration_us"] / 1e6
     errors = wrk["errors"]
     result = {
@@ -574,9 +572,20 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
         "wall_seconds": wall,
         "origin_cpu_seconds": cpu_delta_seconds(origin_before, origin_after),
         "wrk_cpu_seconds": wrk_cpu,
-        # Whole machine: how many CPUs were busy on average (wrk + origin + proxy + anything else).
-        "system_busy_cpus": (sys_busy / sys_total * (os.cpu_count() or 1)) if sys_total else None,
     }
+    # Machine-wide view over the run, in CPUs (cores busy on average). "other" is process time of
+    # everything that is neither the proxy, the origin nor wrk — other jobs on a shared machine,
+    # including short-lived ones (compilers) that a per-pid scan would miss. It contaminates the
+    # numbers; the report warns when it is large.
+    if sys_delta["total"] > 0 and seconds > 0:
+        scale = (os.cpu_count() or 1) / sys_delta["total"]
+        ours = (result["origin_cpu_seconds"] + wrk_cpu +
+                (cpu_delta_seconds(proxy_before, proxy_after) if running.proc else 0.0))
+        result["system_busy_cpus"] = (sys_delta["proc"] + sys_delta["irq"] +
+                                      sys_delta["steal"]) * scale
+        result["irq_cpus"] = sys_delta["irq"] * scale
+        result["steal_cpus"] = sys_delta["steal"] * scale
+        result["other_cpus"] = max(0.0, sys_delta["proc"] * scale - ours / wall)
     if running.proc is not None:
         if not running.proc.alive():
             raise BenchError(f"{kind} exited during the run\n{running.proc.log_tail()}")
@@ -616,7 +625,7 @@ def ratio(a, b):
 def point_report(workers: int, size: int, results: dict[str, dict]) -> list[str]:
     cols = (("target", "<8"), ("req/s", ">9"), ("p50 ms", ">8"), ("p99 ms", ">8"), ("errors", ">6"),
             ("peak MiB", ">8"), ("idle MiB", ">8"), ("CPU", ">5"), ("req/CPU-s", ">9"),
-            ("busy", ">5"))
+            ("other", ">5"))
 
     def row(cells):
         return " ".join(format(c, spec) for c, (_, spec) in zip(cells, cols)).rstrip()
@@ -634,7 +643,7 @@ def point_report(workers: int, size: int, results: dict[str, dict]) -> list[str]
                           str(r["error_count"]), fmt(r.get("peak_rss_mib"), ".1f"),
                           fmt(r.get("idle_rss_mib"), ".1f"), fmt(r.get("cpu_cores"), ".2f"),
                           fmt(r.get("req_per_cpu_s"), ".0f"),
-                          fmt(r.get("system_busy_cpus"), ".2f")]))
+                          fmt(r.get("other_cpus"), ".2f")]))
     t = results.get("torii")
     if t is None or "error" in t:
         lines.append("ratios: torii not run" if t is None else "ratios: torii failed")
@@ -663,7 +672,8 @@ def progress_line(r: dict) -> str:
     cpus = [("proxy", r.get("cpu_seconds")), ("origin", r["origin_cpu_seconds"]),
             ("wrk", r["wrk_cpu_seconds"])]
     out += "  cpu " + " ".join(f"{n} {v / secs:.2f}" for n, v in cpus if v is not None)
-    out += f" busy {fmt(r.get('system_busy_cpus'), '.2f')}"
+    out += (f" irq {fmt(r.get('irq_cpus'), '.2f')} other {fmt(r.get('other_cpus'), '.2f')}"
+            f" (busy {fmt(r.get('system_busy_cpus'), '.2f')})")
     if r["error_count"]:
         out += f"  ERRORS {r['errors']}"
     return out
@@ -685,9 +695,11 @@ def evaluate_targets(points: dict, rounds_raw: dict, torii_ran: bool) -> tuple[l
         pr = ratio(t["p99_ms"], n["p99_ms"])
         ok = rr is not None and rr >= TARGET_RPS_RATIO and t["p99_ms"] <= n["p99_ms"]
         checks.append(ok)
+        noisy = max(t.get("other_cpus") or 0.0, n.get("other_cpus") or 0.0) > OTHER_CPUS_WARN
         detail.append(f"  {size_label(size)}, {workers}w: req/s {rr:.2f}x nginx, p99 "
                       f"{t['p99_ms']:.3f} vs {n['p99_ms']:.3f} ms ({fmt(pr, '.2f')}x) "
-                      f"-> {'MET' if ok else 'NOT MET'}")
+                      f"-> {'MET' if ok else 'NOT MET'}"
+                      f"{' [machine not quiet]' if noisy else ''}")
     name = (f"Torii req/s >= {TARGET_RPS_RATIO:.1f}x nginx with p99 no worse, equal workers, "
             f"0 B and 1 KiB")
     measured = [c for c in checks if c is not None]
@@ -911,11 +923,18 @@ def main(argv=None) -> int:
     print()
     print(f"HTTP/1.1 load, wrk -t{args.wrk_threads} -c{args.connections} -d{args.duration:g}s; "
           f"peak/idle RSS = VmHWM/VmRSS summed over the proxy's processes (MiB); CPU = cores used "
-          f"by the proxy; req/CPU-s = requests / proxy CPU seconds; torii "
+          f"by the proxy; req/CPU-s = requests / proxy CPU seconds; other = CPUs used by unrelated "
+          f"processes; torii "
           f"{'included' if torii_ran else 'NOT included'}")
     for (workers, size) in sorted(points):
         print()
         print("\n".join(point_report(workers, size, points[(workers, size)])))
+    others = [r["other_cpus"] for raw in rounds_raw.values() for runs in raw.values()
+              for r in runs if r.get("other_cpus") is not None]
+    if others and max(others) > OTHER_CPUS_WARN:
+        print(f"\nWARNING: other processes used up to {max(others):.2f} CPUs during the measured "
+              f"runs (column 'other'): the machine was not quiet and the numbers, ratios "
+              f"included, are contaminated. Rerun on a quiet machine, or with --rounds 3.")
     print()
     target_lines, target_summary = evaluate_targets(points, rounds_raw, torii_ran)
     print("\n".join(target_lines))
