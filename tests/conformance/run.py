@@ -228,7 +228,8 @@ class TestRun:
         self.pods = self.r.pool.ensure(deployments)
         for pods in self.pods.values():
             for p in pods:
-                if p.note:
+                if p.note and not getattr(p, "note_logged", False):
+                    p.note_logged = True
                     self.log("%s/%s: %s" % (p.namespace, p.name, p.note))
         for s in backends.endpoint_slices(self.services, self.pods):
             self.cfg.put(s)
