@@ -28,7 +28,9 @@ class Worker {
 
  private:
   int index_;
-  asio::io_context io_{1};
+  // Sockets and timers of a worker are used on its thread only, so the reactor needs no locks;
+  // the scheduler keeps its lock because other threads post() to it.
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   std::thread thread_;
 };

@@ -111,12 +111,6 @@ void DownstreamConn::countStatus(int status) {
   else Stats::inc(s.downstream_rs_5xx);
 }
 
-awaitable<bool> DownstreamConn::writeAll(tcp::socket& s, const std::vector<asio::const_buffer>& bufs) {
-  boost::system::error_code ec;
-  co_await asio::async_write(s, bufs, asio::redirect_error(kUseAwaitable, ec));
-  co_return !ec;
-}
-
 awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bool close) {
   countStatus(status);
   out_.clear();
@@ -127,7 +121,8 @@ awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bo
   timed_out_ = false;
   bufs_.clear();
   bufs_.emplace_back(out_.data(), out_.size());
-  bool ok = co_await writeAll(sock_, bufs_);
+  boost::system::error_code ec;
+  bool ok = (co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec);
   co_return ok && !close;
 }
 
@@ -339,7 +334,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
   if (h.expect_continue && body_pending) {
     bufs_.clear();
     bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
-    if (!co_await writeAll(sock_, bufs_)) co_return false;
+    if (!(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) co_return false;
   }
 
   const bool replayable = !has_body && isIdempotent(h.method);
@@ -347,7 +342,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
   bool response_started = false;  // any byte of the final response sent to the client
   for (int attempt = 0;; ++attempt) {
     // ---- Get a connection. ----
-    up = w_.pool.acquire(ep.key);
+    up = w_.pool.acquire(ep.key, /*verify=*/!replayable);
     const bool reused = up != nullptr;
     if (reused) {
       Stats::inc(w_.stats.upstream_cx_reused);
@@ -396,7 +391,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
       http1::appendLastChunk(frames_, &h.trailers);
       bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
     }
-    bool send_ok = co_await writeAll(up->sock, bufs_);
+    bool send_ok = (co_await asio::async_write(up->sock, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec);
     in_begin_ += r.consumed;
     r.consumed = 0;
     if (send_ok) {
@@ -429,7 +424,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
             bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
           }
         }
-        if (!bufs_.empty() && !co_await writeAll(up->sock, bufs_)) {
+        if (!bufs_.empty() && !(co_await asio::async_write(up->sock, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) {
           send_ok = false;
           in_begin_ += br.consumed;
           break;
@@ -458,7 +453,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
           if (chunk_to_client) {
             bufs_.clear();
             bufs_.emplace_back("0\r\n\r\n", 5);
-            co_await writeAll(sock_, bufs_);
+            co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec));
           }
           close_client = close_client || !chunk_to_client;
           break;
@@ -486,7 +481,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
               buildClientHead(rh, false, false, false);
               bufs_.emplace_back(out_.data(), out_.size());
               countStatus(rh.status);
-              if (!co_await writeAll(sock_, bufs_)) co_return false;
+              if (!(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) co_return false;
             }
             off += pr.consumed;
             continue;
@@ -514,7 +509,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
             bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
           }
         }
-        if (!bufs_.empty() && !co_await writeAll(sock_, bufs_)) {
+        if (!bufs_.empty() && !(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) {
           closeUp();
           co_return false;
         }

@@ -37,7 +37,6 @@ class DownstreamConn {
   // Forwards one request whose head is parsed; false when the connection must close.
   awaitable<bool> proxyRequest(http1::Parser::Result first);
   awaitable<bool> localReply(int status, std::string_view body, bool close);
-  awaitable<bool> writeAll(tcp::socket& s, const std::vector<asio::const_buffer>& bufs);
   void setDeadline(std::chrono::nanoseconds d);
   void countStatus(int status);
   void buildUpstreamHead(const http1::Head& h, std::string_view target, std::string_view host_override,

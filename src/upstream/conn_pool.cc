@@ -18,7 +18,7 @@ bool stillOpen(tcp::socket& s) {
 
 ConnPool::~ConnPool() { closeAll(); }
 
-std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key) {
+std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key, bool verify) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
@@ -26,7 +26,7 @@ std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key) {
   while (!list.empty()) {
     std::unique_ptr<UpstreamConn> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < idle_timeout_ && stillOpen(c->sock)) return c;
+    if (now - c->idle_since < idle_timeout_ && (!verify || stillOpen(c->sock))) return c;
     boost::system::error_code ec;
     c->sock.close(ec);
     Stats::add(stats_.upstream_cx_active, -1);

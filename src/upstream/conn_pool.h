@@ -25,8 +25,11 @@ class ConnPool {
  public:
   ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout) : stats_(stats), idle_timeout_(idle_timeout) {}
   ~ConnPool();
-  // An idle connection to `key` that is still open, or nullptr.
-  std::unique_ptr<UpstreamConn> acquire(uint64_t key);
+  // An idle connection to `key`, or nullptr. With `verify`, the connection is first checked with a
+  // non-blocking peek (one syscall) so that a request that cannot be replayed never goes out on a
+  // connection the upstream already closed; replayable requests skip the check and are retried
+  // once on a fresh connection instead.
+  std::unique_ptr<UpstreamConn> acquire(uint64_t key, bool verify);
   // Returns a connection whose last response completed cleanly.
   void release(std::unique_ptr<UpstreamConn> conn);
   // Closes connections idle longer than the idle timeout. Called from the worker's tick.
