@@ -67,6 +67,14 @@ class EchoTest(unittest.TestCase):
         self.assertEqual(r2.json()["method"], "PUT")
         self.assertEqual(r2.json()["path"], "/q")
 
+    def test_large_body_in_one_write(self):
+        # Head and a 200 KB body in a single send.
+        with HttpConn(self.port) as c:
+            r = c.request("PUT", "/big", body=b"y" * 200000)
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json()["method"], "PUT")
+            self.assertEqual(c.request("GET", "/after").status, 200)
+
     def test_delay(self):
         start = time.monotonic()
         r = request(self.port, "GET", "/slow?delay=500ms")

@@ -88,6 +88,18 @@ class ProxyBasicTest(unittest.TestCase):
         self.assertEqual(doc["body_len"], 300000)
         self.assertEqual(doc["sha256"], pattern_digest(300000))
 
+    def test_content_length_request_body_sent_after_head(self):
+        # Same as above but the head goes first and the body follows in small pieces.
+        with HttpConn(self.port) as c:
+            c.send(build_request("POST", "/upload-paced", headers=[("Content-Length", "300000")]))
+            time.sleep(0.05)
+            for piece in pattern_chunks(300000, 65536):
+                for i in range(0, len(piece), 16384):
+                    c.send(piece[i:i + 16384])
+            doc = seen(c.read_response("POST"))
+        self.assertEqual(doc["body_len"], 300000)
+        self.assertEqual(doc["sha256"], pattern_digest(300000))
+
     def test_chunked_request_body_several_chunks(self):
         pieces = [b"a" * 10, b"b" * 4000, b"c" * 1, b"d" * 70000]
         wire = b"".join(b"%x\r\n" % len(p) + p + b"\r\n" for p in pieces) + b"0\r\n\r\n"
