@@ -51,6 +51,25 @@ class DrainTest(unittest.TestCase):
         self.assertEqual(rc, 0, t.log_text())
         self.assertLess(time.monotonic() - sent_at, 9)
 
+    def test_sigterm_with_two_workers(self):
+        t = self.start(workers=2, drain_timeout="10s")
+        port = t.port
+        conns = [HttpConn(port, timeout=10) for _ in range(4)]
+        for c in conns:
+            self.addCleanup(c.close)
+        for i, c in enumerate(conns):
+            c.send(build_request("GET", f"/delay?ms=1000&c={i}"))
+        for i in range(4):
+            self.wait_origin_saw(f"/delay?ms=1000&c={i}")
+        t.signal(signal.SIGTERM)
+        wait_until(lambda: connect_refused(port, 0.5), 3, 0.05,
+                   "new connections being refused after SIGTERM (2 workers)")
+        for i, c in enumerate(conns):
+            r = c.read_response()
+            self.assertEqual(r.status, 200, f"in-flight request {i}: {r}")
+        rc = t.wait(8)
+        self.assertEqual(rc, 0, t.log_text())
+
     def test_drain_without_traffic_is_quick(self):
         t = self.start(drain_timeout="20s")
         with HttpConn(t.port) as c:

@@ -189,6 +189,17 @@ class ProxyBasicTest(unittest.TestCase):
                 self.assertEqual(seen(r)["path"], f"/ka10/{i}")
                 self.assertFalse(r.chunked)
 
+    def test_http10_keep_alive_with_chunked_origin_response(self):
+        # Torii cannot chunk for an HTTP/1.0 client: it must send a length or close.
+        with HttpConn(self.port) as c:
+            c.send(b"GET /bytes?n=70000&chunked=1 HTTP/1.0\r\nHost: example.com\r\n"
+                   b"Connection: keep-alive\r\n\r\n")
+            r = c.read_response("GET", store_body=False)
+            self.assertEqual(r.status, 200)
+            self.assertFalse(r.chunked, f"chunked response to an HTTP/1.0 client: {r.raw_head!r}")
+            self.assertEqual(r.body_len, 70000)
+            self.assertEqual(r.sha256, pattern_digest(70000))
+
     def test_hop_by_hop_request_headers_are_removed(self):
         headers = [("Connection", "keep-alive, X-Hop-A"), ("X-Hop-A", "1"),
                    ("Keep-Alive", "timeout=5"), ("Proxy-Connection", "keep-alive"),

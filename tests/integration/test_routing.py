@@ -36,6 +36,8 @@ class RoutingTest(unittest.TestCase):
                   hostnames=["*.wild.example.com"], section="http")
         cfg.route("route-weights", [rule([("svc-w1", 1), ("svc-w3", 3), ("svc-w0", 0)])],
                   hostnames=["weights.example.com"], section="http")
+        cfg.route("route-c", [rule(["svc-a"], path="/c-only")], hostnames=["c.example.com"],
+                  section="http")
         cfg.route("route-only", [rule(["svc-only"], path="/")], section="restricted")
         cls.torii = Torii(cfg).start()
         cls.addClassCleanup(cls.torii.close)
@@ -59,6 +61,12 @@ class RoutingTest(unittest.TestCase):
         self.assertEqual(r.status, 404, r)
         self.assertEqual((r.header("content-type") or "").split(";")[0], "text/plain")
         self.assertLess(r.body_len, 1024)
+
+    def test_known_host_unmatched_path_is_404(self):
+        self.assertEqual(self.origin_for("c.example.com", "/c-only/x"), "a")
+        r = request(self.main_port, "GET", "/elsewhere", host="c.example.com")
+        self.assertEqual(r.status, 404, r)
+        self.assertEqual((r.header("content-type") or "").split(";")[0], "text/plain")
 
     def test_path_prefix_matches_segments(self):
         cases = {"/api": "api", "/api/": "api", "/api/v1/users": "api", "/api?x=1": "api",
