@@ -185,4 +185,9 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # The summary must stay the last line: leave without waiting for stray daemon threads,
+    # whose late output (or exceptions at interpreter shutdown) could follow it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
