@@ -151,7 +151,6 @@ bool parseArgs(int argc, char** argv, Args* a) {
     } else if (flag == "--max-request-headers-size") {
       if (!number(256, 1 << 20, &n)) return false;
       a->opts.limits.max_head_bytes = n;
-      if (a->opts.buffer_size < n + 4096) a->opts.buffer_size = n + 4096;
     } else if (flag == "--max-headers") {
       if (!number(1, 10000, &n)) return false;
       a->opts.limits.max_headers = n;

@@ -49,7 +49,7 @@ awaitable<void> AdminServer::serveConn(tcp::socket sock) {
   for (;;) {
     bool complete = false;
     while (!complete) {
-      if (end > begin) {
+      while (end > begin && !complete) {
         auto r = parser.parse(in.data() + begin, end - begin);
         if (r.error) {
           std::string out;
@@ -58,11 +58,10 @@ awaitable<void> AdminServer::serveConn(tcp::socket sock) {
           co_return;
         }
         begin += r.consumed;
-        if (r.message_complete) {
-          complete = true;
-          break;
-        }
+        if (r.message_complete) complete = true;
+        if (r.consumed == 0) break;
       }
+      if (complete) break;
       if (begin == end) begin = end = 0;
       if (end == in.size()) co_return;  // admin requests are small; a huge one is dropped
       size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),

@@ -128,7 +128,7 @@ awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bo
 
 awaitable<void> DownstreamConn::serve() {
   const ProxyOptions& o = w_.opts;
-  in_.resize(o.buffer_size);
+  in_.resize(o.client_buffer_size);
   boost::system::error_code ec;
   for (;;) {
     // ---- Wait for and parse the next request head. ----
@@ -436,7 +436,12 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
     // ---- Read the response and stream it to the client. ----
     resp_parser_.reset();
     resp_parser_.setNoBody(is_head);
-    up_in_.resize(o.buffer_size);
+    up_in_ = w_.takeBuffer();
+    struct Lease {
+      WorkerState& w;
+      std::vector<char>& buf;
+      ~Lease() { w.returnBuffer(std::move(buf)); }
+    } lease{w_, up_in_};
     size_t up_end = 0;
     bool got_any = false;
     bool chunk_to_client = false, close_client = !client_keep_alive, resp_done = false;
@@ -447,7 +452,7 @@ awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
       size_t n = co_await up->sock.async_read_some(asio::buffer(up_in_.data() + up_end, up_in_.size() - up_end),
                                                    asio::redirect_error(kUseAwaitable, ec));
       if (ec || n == 0) {
-        if (!ec && n == 0 && got_any && resp_parser_.finish()) {
+        if ((ec == asio::error::eof || (!ec && n == 0)) && got_any && resp_parser_.finish()) {
           // Close-delimited body ended.
           resp_done = true;
           if (chunk_to_client) {

@@ -20,7 +20,12 @@ struct ProxyOptions {
   Duration drain_timeout = std::chrono::seconds(30);
   size_t max_connections_per_worker = 16384;
   size_t upstream_max_requests = 10000;  // per upstream connection, then it is closed
-  size_t buffer_size = 64 * 1024;        // per-direction read buffer: bounds memory per stream
+  // Read buffers. A connection keeps only its client buffer while idle; the upstream buffer is
+  // borrowed from the worker for the duration of one exchange. Together they bound the memory a
+  // stream can hold, whatever its body size (request heads are copied out as they are parsed, so
+  // the head limit does not depend on these sizes).
+  size_t client_buffer_size = 16 * 1024;
+  size_t upstream_buffer_size = 64 * 1024;
   bool access_log = false;
 };
 

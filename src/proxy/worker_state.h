@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/stats.h"
 #include "config/snapshot.h"
@@ -40,6 +41,20 @@ struct WorkerState {
   bool draining = false;
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   uint64_t rr = 0;
+
+  // Upstream read buffers are lent per exchange so idle connections hold none; a few are kept for
+  // reuse to avoid allocating on every request.
+  std::vector<char> takeBuffer() {
+    if (free_buffers.empty()) return std::vector<char>(opts.upstream_buffer_size);
+    std::vector<char> b = std::move(free_buffers.back());
+    free_buffers.pop_back();
+    return b;
+  }
+  void returnBuffer(std::vector<char>&& b) {
+    if (b.size() == opts.upstream_buffer_size && free_buffers.size() < 64) free_buffers.push_back(std::move(b));
+    b = std::vector<char>();
+  }
+  std::vector<std::vector<char>> free_buffers;
 
   uint64_t random() {
     // xorshift64*: cheap, worker-local, good enough for weights and request ids.

@@ -6,6 +6,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <map>
 
@@ -121,7 +122,7 @@ class EchoServer {
     for (;;) {
       bool complete = false;
       while (!complete) {
-        if (end > begin) {
+        while (end > begin && !complete) {
           auto r = parser.parse(in.data() + begin, end - begin);
           if (r.error) {
             std::string out;
@@ -131,9 +132,15 @@ class EchoServer {
           }
           begin += r.consumed;
           if (r.message_complete) complete = true;
-          if (complete) break;
+          if (r.consumed == 0) break;
         }
+        if (complete) break;
         if (begin == end) begin = end = 0;
+        if (end == in.size()) {  // compact; the parser copies heads out, so this always frees room
+          std::memmove(in.data(), in.data() + begin, end - begin);
+          end -= begin;
+          begin = 0;
+        }
         size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),
                                                  asio::redirect_error(asio::use_awaitable, ec));
         if (ec || n == 0) co_return;
