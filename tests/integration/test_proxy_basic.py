@@ -1,12 +1,13 @@
 """HTTP/1.1 proxying basics: keep-alive, pipelining, framing, Expect, HEAD, HTTP/1.0, hop-by-hop
-headers, X-Forwarded-*, X-Request-Id, Host, upstream connection reuse, workers, admin."""
+headers, X-Forwarded-*, X-Request-Id, Host, upstream connection reuse, workers, --port-offset,
+admin."""
 
 import threading
 import time
 import unittest
 
-from harness import (Config, HttpConn, Torii, build_request, free_port, pattern_chunks,
-                     pattern_digest, request, rule, simple_config, wait_until)
+from harness import (Config, HttpConn, Torii, build_request, connect_refused, free_port,
+                     pattern_chunks, pattern_digest, request, rule, simple_config, wait_until)
 from origins import Origin
 
 
@@ -413,6 +414,20 @@ class ConcurrencyTest(unittest.TestCase):
         self.assertEqual(results, [200] * 50)
         # Serialised they would take 25 s.
         self.assertLess(elapsed, 5.0, f"50 concurrent 500 ms requests took {elapsed:.1f}s")
+
+
+class PortOffsetTest(unittest.TestCase):
+    def test_port_offset_shifts_the_bound_port_only(self):
+        origin = Origin(name="offset").start()
+        self.addCleanup(origin.stop)
+        bound = free_port()
+        spec_port = bound - 1000
+        cfg = simple_config(spec_port, [origin.port])
+        with Torii(cfg, args=["--port-offset", "1000"]) as t:
+            r = request(bound, "GET", "/offset", host="example.com")
+            self.assertEqual(seen(r)["origin"], "offset")
+            self.assertTrue(connect_refused(spec_port), "the spec port itself was bound")
+            self.assertEqual(t.port, spec_port)
 
 
 class AdminTest(unittest.TestCase):
