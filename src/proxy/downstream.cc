@@ -18,19 +18,26 @@ constexpr auto kUseAwaitable = asio::use_awaitable;
 // Hop-by-hop fields (RFC 9110 §7.6.1) plus Proxy-Connection, which some clients still send.
 bool isHopByHop(std::string_view n) {
   switch (n.size()) {
-    case 2: return iequals(n, "te");
-    case 7: return iequals(n, "trailer") || iequals(n, "upgrade");
-    case 10: return iequals(n, "connection") || iequals(n, "keep-alive");
-    case 16: return iequals(n, "proxy-connection");
-    case 17: return iequals(n, "transfer-encoding");
-    default: return false;
+    case 2:
+      return iequals(n, "te");
+    case 7:
+      return iequals(n, "trailer") || iequals(n, "upgrade");
+    case 10:
+      return iequals(n, "connection") || iequals(n, "keep-alive");
+    case 16:
+      return iequals(n, "proxy-connection");
+    case 17:
+      return iequals(n, "transfer-encoding");
+    default:
+      return false;
   }
 }
 
 // True when `name` is listed in any Connection header of `h` (those fields are hop-by-hop too).
 bool namedByConnection(const HeaderMap& h, std::string_view name) {
   for (size_t i = 0; i < h.slots(); ++i) {
-    if (h.live(i) && iequals(h.name(i), "connection") && listContainsToken(h.value(i), name)) return true;
+    if (h.live(i) && iequals(h.name(i), "connection") && listContainsToken(h.value(i), name))
+      return true;
   }
   return false;
 }
@@ -41,6 +48,35 @@ bool isIdempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
 }
 
+// Writes as much of `bufs` as the socket takes without blocking (sockets are in non-blocking mode)
+// and drops what was written from `bufs`. True when everything went out; false with `ec` clear when
+// the rest must be awaited, or with `ec` set on a real error. Most writes complete here, which
+// saves a reactor round trip and a coroutine suspension per write.
+bool writeNow(tcp::socket& s, std::vector<asio::const_buffer>& bufs,
+              boost::system::error_code& ec) {
+  size_t total = asio::buffer_size(bufs);
+  while (total > 0) {
+    size_t n = s.write_some(bufs, ec);
+    if (ec) {
+      if (ec == asio::error::would_block || ec == asio::error::try_again) ec = {};
+      return false;
+    }
+    total -= n;
+    size_t i = 0;
+    while (i < bufs.size() && n >= bufs[i].size()) n -= bufs[i++].size();
+    bufs.erase(bufs.begin(), bufs.begin() + long(i));
+    if (n > 0) bufs.front() += n;
+  }
+  return true;
+}
+
+// Write `bufs_` to socket S: synchronously when possible, else awaiting the rest. Yields true on
+// success. A macro because co_await cannot live in a plain helper, and a nested coroutine would
+// cost a frame allocation per write.
+#define TORII_WRITE(S)         \
+  (writeNow((S), bufs_, ec) || \
+   (!ec &&                     \
+    (co_await asio::async_write((S), bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)))
 
 }  // namespace
 
@@ -60,11 +96,14 @@ DownstreamConn::DownstreamConn(WorkerState& w, tcp::socket sock, ListenerKey key
   auto ep = sock_.remote_endpoint(ec);
   if (!ec) client_ip_ = ep.address().to_string();
   sock_.set_option(tcp::no_delay(true), ec);
+  sock_.non_blocking(true, ec);
 }
 
 DownstreamConn::~DownstreamConn() {
-  if (prev) prev->next = next;
-  else w_.conns = next;
+  if (prev)
+    prev->next = next;
+  else
+    w_.conns = next;
   if (next) next->prev = prev;
   --w_.conn_count;
   Stats::add(w_.stats.downstream_cx_active, -1);
@@ -104,11 +143,16 @@ void DownstreamConn::drain() {
 
 void DownstreamConn::countStatus(int status) {
   Stats& s = w_.stats;
-  if (status < 200) Stats::inc(s.downstream_rs_1xx);
-  else if (status < 300) Stats::inc(s.downstream_rs_2xx);
-  else if (status < 400) Stats::inc(s.downstream_rs_3xx);
-  else if (status < 500) Stats::inc(s.downstream_rs_4xx);
-  else Stats::inc(s.downstream_rs_5xx);
+  if (status < 200)
+    Stats::inc(s.downstream_rs_1xx);
+  else if (status < 300)
+    Stats::inc(s.downstream_rs_2xx);
+  else if (status < 400)
+    Stats::inc(s.downstream_rs_3xx);
+  else if (status < 500)
+    Stats::inc(s.downstream_rs_4xx);
+  else
+    Stats::inc(s.downstream_rs_5xx);
 }
 
 awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bool close) {
@@ -122,7 +166,7 @@ awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bo
   bufs_.clear();
   bufs_.emplace_back(out_.data(), out_.size());
   boost::system::error_code ec;
-  bool ok = (co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec);
+  bool ok = TORII_WRITE(sock_);
   co_return ok && !close;
 }
 
@@ -155,8 +199,9 @@ awaitable<void> DownstreamConn::serve() {
         setDeadline(o.request_headers_timeout);
       }
       if (phase_ == Phase::kIdle && (w_.draining || close_after_)) co_return;
-      size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                                               asio::redirect_error(kUseAwaitable, ec));
+      size_t n =
+          co_await sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                                         asio::redirect_error(kUseAwaitable, ec));
       if (ec || n == 0) {
         if (timed_out_ && parser_.inMessage()) {
           Stats::inc(w_.stats.downstream_rq_header_timeout);
@@ -169,7 +214,355 @@ awaitable<void> DownstreamConn::serve() {
     phase_ = Phase::kBusy;
     Stats::inc(w_.stats.downstream_rq_total);
     ++served_;
-    bool keep = co_await proxyRequest(r);
+    // Forward the request and its response. Written inline rather than as a nested coroutine:
+    // asio allocates a coroutine frame above 1 KiB with malloc on every call.
+    bool keep = false;
+    {
+      const ProxyOptions& o = w_.opts;
+      boost::system::error_code ec;
+      http1::Head& h = parser_.head();
+      const bool client_keep_alive = h.keep_alive && !w_.draining;
+      const bool client_10 = h.version_minor == 0;
+      const bool has_body = h.chunked || h.content_length > 0;
+      const bool is_head = h.method == "HEAD";
+
+      // Pin the snapshot for the whole exchange.
+      std::shared_ptr<const config::Snapshot> snap = w_.snapshot;
+      const config::ListenerConfig* lc = w_.listener(key_);
+
+      // Target: origin-form, or absolute-form whose authority replaces Host (RFC 9112 §3.2.2).
+      std::string_view target = h.target;
+      std::string_view host = h.headers.get("host");
+      std::string_view host_override;
+      if (startsWith(target, "http://") || startsWith(target, "https://")) {
+        size_t scheme_end = target.find("://") + 3;
+        size_t path_start = target.find('/', scheme_end);
+        host_override = target.substr(
+            scheme_end, path_start == target.npos ? target.npos : path_start - scheme_end);
+        host = host_override;
+        target = path_start == target.npos ? std::string_view("/") : target.substr(path_start);
+      } else if (target.empty() || (target[0] != '/' && target != "*")) {
+        {
+          keep = co_await localReply(400, "invalid request target", true);
+          goto request_done;
+        }
+      }
+      std::string_view path = target.substr(0, target.find('?'));
+
+      // Requests whose body is not fully read cannot keep the connection after a local reply.
+      const bool body_pending = has_body && !r.message_complete;
+      const routing::Route* route = lc ? lc->routes.match(host, path) : nullptr;
+      if (!route) {
+        Stats::inc(w_.stats.downstream_rq_no_route);
+        in_begin_ += r.consumed;
+        {
+          keep = co_await localReply(404, "no route matched", body_pending || !client_keep_alive);
+          goto request_done;
+        }
+      }
+      const routing::WeightedBackend* backend = route->pick(uint32_t(w_.random() >> 32));
+      if (!backend || backend->cluster < 0 || size_t(backend->cluster) >= snap->clusters.size()) {
+        in_begin_ += r.consumed;
+        {
+          keep = co_await localReply(500, "no valid backend for route",
+                                     body_pending || !client_keep_alive);
+          goto request_done;
+        }
+      }
+      const config::Cluster& cluster = snap->clusters[size_t(backend->cluster)];
+      if (cluster.endpoints.empty()) {
+        in_begin_ += r.consumed;
+        {
+          keep =
+              co_await localReply(503, "no healthy upstream", body_pending || !client_keep_alive);
+          goto request_done;
+        }
+      }
+      const config::ClusterEndpoint& ep = cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
+
+      buildUpstreamHead(h, target, host_override, h.chunked);
+      // Invite the body (RFC 9110 §10.1.1); the Expect field itself is not forwarded.
+      if (h.expect_continue && body_pending) {
+        bufs_.clear();
+        bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
+        if (!TORII_WRITE(sock_)) {
+          keep = false;
+          goto request_done;
+        }
+      }
+
+      const bool replayable = !has_body && isIdempotent(h.method);
+      std::unique_ptr<upstream::UpstreamConn> up;
+      bool response_started = false;  // any byte of the final response sent to the client
+      for (int attempt = 0;; ++attempt) {
+        // ---- Get a connection. ----
+        up = w_.pool.acquire(ep.key, /*verify=*/!replayable);
+        const bool reused = up != nullptr;
+        if (reused) {
+          Stats::inc(w_.stats.upstream_cx_reused);
+        } else {
+          up = std::make_unique<upstream::UpstreamConn>(w_.worker.io());
+          up->key = ep.key;
+          active_up_ = up.get();
+          timed_out_ = false;
+          setDeadline(o.connect_timeout);
+          tcp::endpoint tep(asio::ip::address_v4(ntohl(ep.addr.sin_addr.s_addr)),
+                            ntohs(ep.addr.sin_port));
+          co_await up->sock.async_connect(tep, asio::redirect_error(kUseAwaitable, ec));
+          if (ec) {
+            active_up_ = nullptr;
+            Stats::inc(w_.stats.upstream_cx_connect_fail);
+            log::debug("upstream {} connect failed: {}", ep.text,
+                       timed_out_ ? "timeout" : ec.message());
+            in_begin_ += r.consumed;
+            {
+              keep = co_await localReply(
+                  503, timed_out_ ? "upstream connect timeout" : "upstream connect error",
+                  body_pending || !client_keep_alive);
+              goto request_done;
+            }
+          }
+          Stats::inc(w_.stats.upstream_cx_total);
+          Stats::add(w_.stats.upstream_cx_active, 1);
+          up->sock.set_option(tcp::no_delay(true), ec);
+          up->sock.non_blocking(true, ec);
+        }
+        active_up_ = up.get();
+        ++up->requests;
+        auto closeUp = [&] {
+          boost::system::error_code e;
+          up->sock.close(e);
+          Stats::add(w_.stats.upstream_cx_active, -1);
+          active_up_ = nullptr;
+          up.reset();
+        };
+
+        // ---- Send the head and the body bytes already parsed, then stream the rest. ----
+        timed_out_ = false;
+        setDeadline(o.idle_timeout);
+        bool request_done = r.message_complete;
+        bufs_.clear();
+        frames_.clear();
+        // Buffers point into frames_: reserve enough that appending never reallocates.
+        frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
+        bufs_.emplace_back(out_.data(), out_.size());
+        appendBody(bufs_, parser_.body(), h.chunked, frames_);
+        if (request_done && h.chunked) {
+          size_t s = frames_.size();
+          http1::appendLastChunk(frames_, &h.trailers);
+          bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+        }
+        bool send_ok = TORII_WRITE(up->sock);
+        in_begin_ += r.consumed;
+        r.consumed = 0;
+        if (send_ok) {
+          while (!request_done) {
+            if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+            size_t n = co_await sock_.async_read_some(
+                asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+                asio::redirect_error(kUseAwaitable, ec));
+            if (ec || n == 0) {
+              // Client went away (or stalled past the timeout) mid-body: nothing to answer.
+              closeUp();
+              {
+                keep = false;
+                goto request_done;
+              }
+            }
+            in_end_ += n;
+            setDeadline(o.idle_timeout);
+            auto br = parser_.parse(in_.data() + in_begin_, in_end_ - in_begin_);
+            if (br.error) {
+              closeUp();
+              Stats::inc(w_.stats.downstream_rq_bad);
+              {
+                keep = co_await localReply(parser_.errorStatus(), parser_.errorReason(), true);
+                goto request_done;
+              }
+            }
+            bufs_.clear();
+            frames_.clear();
+            frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
+            appendBody(bufs_, parser_.body(), h.chunked, frames_);
+            if (br.message_complete) {
+              request_done = true;
+              if (h.chunked) {
+                size_t s = frames_.size();
+                http1::appendLastChunk(frames_, &h.trailers);
+                bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+              }
+            }
+            if (!bufs_.empty() && !TORII_WRITE(up->sock)) {
+              send_ok = false;
+              in_begin_ += br.consumed;
+              break;
+            }
+            in_begin_ += br.consumed;
+          }
+        }
+
+        // ---- Read the response and stream it to the client. ----
+        resp_parser_.reset();
+        resp_parser_.setNoBody(is_head);
+        up_in_ = w_.takeBuffer();
+        struct Lease {
+          WorkerState& w;
+          std::vector<char>& buf;
+          ~Lease() { w.returnBuffer(std::move(buf)); }
+        } lease{w_, up_in_};
+        size_t up_end = 0;
+        bool got_any = false;
+        bool chunk_to_client = false, close_client = !client_keep_alive, resp_done = false;
+        bool failed = !send_ok;
+        timed_out_ = false;
+        setDeadline(o.response_timeout);
+        while (!failed && !resp_done) {
+          size_t n = co_await up->sock.async_read_some(
+              asio::buffer(up_in_.data() + up_end, up_in_.size() - up_end),
+              asio::redirect_error(kUseAwaitable, ec));
+          if (ec || n == 0) {
+            if ((ec == asio::error::eof || (!ec && n == 0)) && got_any && resp_parser_.finish()) {
+              // Close-delimited body ended.
+              resp_done = true;
+              if (chunk_to_client) {
+                bufs_.clear();
+                bufs_.emplace_back("0\r\n\r\n", 5);
+                (void)TORII_WRITE(sock_);
+              }
+              close_client = close_client || !chunk_to_client;
+              break;
+            }
+            failed = true;
+            break;
+          }
+          got_any = true;
+          up_end += n;
+          size_t off = 0;
+          while (off < up_end && !resp_done) {
+            auto pr = resp_parser_.parse(up_in_.data() + off, up_end - off);
+            if (pr.error) {
+              failed = true;
+              break;
+            }
+            bufs_.clear();
+            frames_.clear();
+            frames_.reserve(64 + 2 * resp_parser_.head().trailers.bytes() +
+                            4 * resp_parser_.head().trailers.slots());
+            if (pr.headers_complete) {
+              const http1::Head& rh = resp_parser_.head();
+              if (rh.status >= 100 && rh.status < 200 && rh.status != 101) {
+                // Interim response: 100 was handled locally; forward others (103) to HTTP/1.1
+                // clients.
+                if (rh.status != 100 && !client_10) {
+                  buildClientHead(rh, false, false, false);
+                  bufs_.emplace_back(out_.data(), out_.size());
+                  countStatus(rh.status);
+                  if (!TORII_WRITE(sock_)) {
+                    keep = false;
+                    goto request_done;
+                  }
+                }
+                off += pr.consumed;
+                continue;
+              }
+              const bool body_framed_by_us = rh.chunked || rh.close_delimited;
+              chunk_to_client = body_framed_by_us && !client_10 && !is_head;
+              if (body_framed_by_us && client_10) close_client = true;
+              if (rh.status == 101) close_client = true;  // no upgrades yet: never reuse
+              buildClientHead(rh, chunk_to_client, close_client, client_10 && !close_client);
+              bufs_.emplace_back(out_.data(), out_.size());
+              countStatus(rh.status);
+              response_started = true;
+              setDeadline(o.idle_timeout);
+            }
+            if (!response_started) {
+              off += pr.consumed;
+              continue;
+            }
+            appendBody(bufs_, resp_parser_.body(), chunk_to_client, frames_);
+            if (pr.message_complete) {
+              resp_done = true;
+              if (chunk_to_client) {
+                size_t s = frames_.size();
+                http1::appendLastChunk(frames_, &resp_parser_.head().trailers);
+                bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+              }
+            }
+            if (!bufs_.empty() && !TORII_WRITE(sock_)) {
+              closeUp();
+              {
+                keep = false;
+                goto request_done;
+              }
+            }
+            setDeadline(o.idle_timeout);
+            off += pr.consumed;
+          }
+          if (failed) break;
+          // Keep unconsumed bytes (a partial head) at the front of the buffer.
+          if (off < up_end) {
+            if (resp_done) {
+              // Bytes after a complete response: the connection is not reusable.
+              resp_parser_.reset();
+              up->requests = UINT32_MAX;
+            } else {
+              std::memmove(up_in_.data(), up_in_.data() + off, up_end - off);
+            }
+          }
+          up_end = resp_done ? 0 : up_end - off;
+          if (!resp_done && up_end == up_in_.size()) {
+            failed = true;  // response head larger than the buffer
+          }
+        }
+
+        if (failed) {
+          const bool timed_out = timed_out_;
+          closeUp();
+          if (response_started) {
+            keep = false;
+            goto request_done;
+          }  // cannot signal an error mid-body: close
+          if (!got_any && reused && replayable && attempt == 0 && !timed_out) {
+            Stats::inc(w_.stats.upstream_rq_retry);
+            continue;  // stale pooled connection: once more on a fresh one
+          }
+          if (timed_out) {
+            Stats::inc(w_.stats.upstream_rq_timeout);
+            {
+              keep = co_await localReply(504, "upstream response timeout",
+                                         !request_done || !client_keep_alive);
+              goto request_done;
+            }
+          }
+          Stats::inc(w_.stats.upstream_rq_reset);
+          {
+            keep = co_await localReply(
+                502, got_any ? "invalid upstream response" : "upstream connection reset",
+                !request_done || !client_keep_alive);
+            goto request_done;
+          }
+        }
+
+        // ---- Done: recycle the upstream connection when it is clean. ----
+        const http1::Head& rh = resp_parser_.head();
+        if (rh.keep_alive && request_done && up->requests < o.upstream_max_requests &&
+            !w_.draining) {
+          active_up_ = nullptr;
+          w_.pool.release(std::move(up));
+        } else {
+          closeUp();
+        }
+        active_up_ = nullptr;
+        if (o.access_log) {
+          log::info("{} \"{} {}\" {} -> {}", client_ip_, h.method, h.target, rh.status, ep.text);
+        }
+        {
+          keep = !close_client && request_done;
+          goto request_done;
+        }
+      }
+    }
+  request_done:
     if (!keep || close_after_ || w_.draining) co_return;
   }
 }
@@ -218,7 +611,8 @@ void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view ta
     http1::appendHeader(out_, n, hm.value(i));
   }
   if (!host_written) {
-    http1::appendHeader(out_, "host", host_override.empty() ? std::string_view(key_.address) : host_override);
+    http1::appendHeader(out_, "host",
+                        host_override.empty() ? std::string_view(key_.address) : host_override);
   }
   out_.append("x-forwarded-for: ");
   if (!xff.empty()) {
@@ -237,15 +631,16 @@ void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view ta
       uint64_t src = i < 16 ? a : b;
       id[k++] = kHex[(src >> ((i % 16) * 4)) & 0xf];
     }
-    id[14] = '4';                      // version 4
-    id[19] = kHex[8 + (b & 3)];        // variant 10xx
+    id[14] = '4';                // version 4
+    id[19] = kHex[8 + (b & 3)];  // variant 10xx
     http1::appendHeader(out_, "x-request-id", std::string_view(id, 36));
   }
   if (chunked_body) out_.append("transfer-encoding: chunked\r\n");
   http1::endHead(out_);
 }
 
-void DownstreamConn::buildClientHead(const http1::Head& resp, bool chunk, bool close, bool keep_alive_10) {
+void DownstreamConn::buildClientHead(const http1::Head& resp, bool chunk, bool close,
+                                     bool keep_alive_10) {
   out_.clear();
   http1::beginResponse(out_, resp.status, resp.reason);
   const HeaderMap& hm = resp.headers;
@@ -258,13 +653,16 @@ void DownstreamConn::buildClientHead(const http1::Head& resp, bool chunk, bool c
     http1::appendHeader(out_, n, hm.value(i));
   }
   if (chunk) out_.append("transfer-encoding: chunked\r\n");
-  if (close) out_.append("connection: close\r\n");
-  else if (keep_alive_10) out_.append("connection: keep-alive\r\n");
+  if (close)
+    out_.append("connection: close\r\n");
+  else if (keep_alive_10)
+    out_.append("connection: keep-alive\r\n");
   http1::endHead(out_);
 }
 
-void DownstreamConn::appendBody(std::vector<asio::const_buffer>& bufs, const std::vector<std::string_view>& pieces,
-                                bool chunked, std::string& frames) {
+void DownstreamConn::appendBody(std::vector<asio::const_buffer>& bufs,
+                                const std::vector<std::string_view>& pieces, bool chunked,
+                                std::string& frames) {
   size_t total = 0;
   for (auto p : pieces) total += p.size();
   if (total == 0) return;
@@ -279,296 +677,6 @@ void DownstreamConn::appendBody(std::vector<asio::const_buffer>& bufs, const std
   bufs.emplace_back(frames.data() + start, frames.size() - start);
   for (auto p : pieces) bufs.emplace_back(p.data(), p.size());
   bufs.emplace_back("\r\n", 2);
-}
-
-awaitable<bool> DownstreamConn::proxyRequest(http1::Parser::Result r) {
-  const ProxyOptions& o = w_.opts;
-  boost::system::error_code ec;
-  http1::Head& h = parser_.head();
-  const bool client_keep_alive = h.keep_alive && !w_.draining;
-  const bool client_10 = h.version_minor == 0;
-  const bool has_body = h.chunked || h.content_length > 0;
-  const bool is_head = h.method == "HEAD";
-
-  // Pin the snapshot for the whole exchange.
-  std::shared_ptr<const config::Snapshot> snap = w_.snapshot;
-  const config::ListenerConfig* lc = w_.listener(key_);
-
-  // Target: origin-form, or absolute-form whose authority replaces Host (RFC 9112 §3.2.2).
-  std::string_view target = h.target;
-  std::string_view host = h.headers.get("host");
-  std::string_view host_override;
-  if (startsWith(target, "http://") || startsWith(target, "https://")) {
-    size_t scheme_end = target.find("://") + 3;
-    size_t path_start = target.find('/', scheme_end);
-    host_override = target.substr(scheme_end, path_start == target.npos ? target.npos : path_start - scheme_end);
-    host = host_override;
-    target = path_start == target.npos ? std::string_view("/") : target.substr(path_start);
-  } else if (target.empty() || (target[0] != '/' && target != "*")) {
-    co_return co_await localReply(400, "invalid request target", true);
-  }
-  std::string_view path = target.substr(0, target.find('?'));
-
-  // Requests whose body is not fully read cannot keep the connection after a local reply.
-  const bool body_pending = has_body && !r.message_complete;
-  const routing::Route* route = lc ? lc->routes.match(host, path) : nullptr;
-  if (!route) {
-    Stats::inc(w_.stats.downstream_rq_no_route);
-    in_begin_ += r.consumed;
-    co_return co_await localReply(404, "no route matched", body_pending || !client_keep_alive);
-  }
-  const routing::WeightedBackend* backend = route->pick(uint32_t(w_.random() >> 32));
-  if (!backend || backend->cluster < 0 || size_t(backend->cluster) >= snap->clusters.size()) {
-    in_begin_ += r.consumed;
-    co_return co_await localReply(500, "no valid backend for route", body_pending || !client_keep_alive);
-  }
-  const config::Cluster& cluster = snap->clusters[size_t(backend->cluster)];
-  if (cluster.endpoints.empty()) {
-    in_begin_ += r.consumed;
-    co_return co_await localReply(503, "no healthy upstream", body_pending || !client_keep_alive);
-  }
-  const config::ClusterEndpoint& ep = cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
-
-  buildUpstreamHead(h, target, host_override, h.chunked);
-  // Invite the body (RFC 9110 §10.1.1); the Expect field itself is not forwarded.
-  if (h.expect_continue && body_pending) {
-    bufs_.clear();
-    bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
-    if (!(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) co_return false;
-  }
-
-  const bool replayable = !has_body && isIdempotent(h.method);
-  std::unique_ptr<upstream::UpstreamConn> up;
-  bool response_started = false;  // any byte of the final response sent to the client
-  for (int attempt = 0;; ++attempt) {
-    // ---- Get a connection. ----
-    up = w_.pool.acquire(ep.key, /*verify=*/!replayable);
-    const bool reused = up != nullptr;
-    if (reused) {
-      Stats::inc(w_.stats.upstream_cx_reused);
-    } else {
-      up = std::make_unique<upstream::UpstreamConn>(w_.worker.io());
-      up->key = ep.key;
-      active_up_ = up.get();
-      timed_out_ = false;
-      setDeadline(o.connect_timeout);
-      tcp::endpoint tep(asio::ip::address_v4(ntohl(ep.addr.sin_addr.s_addr)), ntohs(ep.addr.sin_port));
-      co_await up->sock.async_connect(tep, asio::redirect_error(kUseAwaitable, ec));
-      if (ec) {
-        active_up_ = nullptr;
-        Stats::inc(w_.stats.upstream_cx_connect_fail);
-        log::debug("upstream {} connect failed: {}", ep.text, timed_out_ ? "timeout" : ec.message());
-        in_begin_ += r.consumed;
-        co_return co_await localReply(503, timed_out_ ? "upstream connect timeout" : "upstream connect error",
-                                      body_pending || !client_keep_alive);
-      }
-      Stats::inc(w_.stats.upstream_cx_total);
-      Stats::add(w_.stats.upstream_cx_active, 1);
-      up->sock.set_option(tcp::no_delay(true), ec);
-    }
-    active_up_ = up.get();
-    ++up->requests;
-    auto closeUp = [&] {
-      boost::system::error_code e;
-      up->sock.close(e);
-      Stats::add(w_.stats.upstream_cx_active, -1);
-      active_up_ = nullptr;
-      up.reset();
-    };
-
-    // ---- Send the head and the body bytes already parsed, then stream the rest. ----
-    timed_out_ = false;
-    setDeadline(o.idle_timeout);
-    bool request_done = r.message_complete;
-    bufs_.clear();
-    frames_.clear();
-    // Buffers point into frames_: reserve enough that appending never reallocates.
-    frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
-    bufs_.emplace_back(out_.data(), out_.size());
-    appendBody(bufs_, parser_.body(), h.chunked, frames_);
-    if (request_done && h.chunked) {
-      size_t s = frames_.size();
-      http1::appendLastChunk(frames_, &h.trailers);
-      bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
-    }
-    bool send_ok = (co_await asio::async_write(up->sock, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec);
-    in_begin_ += r.consumed;
-    r.consumed = 0;
-    if (send_ok) {
-      while (!request_done) {
-        if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
-        size_t n = co_await sock_.async_read_some(asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
-                                                 asio::redirect_error(kUseAwaitable, ec));
-        if (ec || n == 0) {
-          // Client went away (or stalled past the timeout) mid-body: nothing to answer.
-          closeUp();
-          co_return false;
-        }
-        in_end_ += n;
-        setDeadline(o.idle_timeout);
-        auto br = parser_.parse(in_.data() + in_begin_, in_end_ - in_begin_);
-        if (br.error) {
-          closeUp();
-          Stats::inc(w_.stats.downstream_rq_bad);
-          co_return co_await localReply(parser_.errorStatus(), parser_.errorReason(), true);
-        }
-        bufs_.clear();
-        frames_.clear();
-        frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
-        appendBody(bufs_, parser_.body(), h.chunked, frames_);
-        if (br.message_complete) {
-          request_done = true;
-          if (h.chunked) {
-            size_t s = frames_.size();
-            http1::appendLastChunk(frames_, &h.trailers);
-            bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
-          }
-        }
-        if (!bufs_.empty() && !(co_await asio::async_write(up->sock, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) {
-          send_ok = false;
-          in_begin_ += br.consumed;
-          break;
-        }
-        in_begin_ += br.consumed;
-      }
-    }
-
-    // ---- Read the response and stream it to the client. ----
-    resp_parser_.reset();
-    resp_parser_.setNoBody(is_head);
-    up_in_ = w_.takeBuffer();
-    struct Lease {
-      WorkerState& w;
-      std::vector<char>& buf;
-      ~Lease() { w.returnBuffer(std::move(buf)); }
-    } lease{w_, up_in_};
-    size_t up_end = 0;
-    bool got_any = false;
-    bool chunk_to_client = false, close_client = !client_keep_alive, resp_done = false;
-    bool failed = !send_ok;
-    timed_out_ = false;
-    setDeadline(o.response_timeout);
-    while (!failed && !resp_done) {
-      size_t n = co_await up->sock.async_read_some(asio::buffer(up_in_.data() + up_end, up_in_.size() - up_end),
-                                                   asio::redirect_error(kUseAwaitable, ec));
-      if (ec || n == 0) {
-        if ((ec == asio::error::eof || (!ec && n == 0)) && got_any && resp_parser_.finish()) {
-          // Close-delimited body ended.
-          resp_done = true;
-          if (chunk_to_client) {
-            bufs_.clear();
-            bufs_.emplace_back("0\r\n\r\n", 5);
-            co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec));
-          }
-          close_client = close_client || !chunk_to_client;
-          break;
-        }
-        failed = true;
-        break;
-      }
-      got_any = true;
-      up_end += n;
-      size_t off = 0;
-      while (off < up_end && !resp_done) {
-        auto pr = resp_parser_.parse(up_in_.data() + off, up_end - off);
-        if (pr.error) {
-          failed = true;
-          break;
-        }
-        bufs_.clear();
-        frames_.clear();
-        frames_.reserve(64 + 2 * resp_parser_.head().trailers.bytes() + 4 * resp_parser_.head().trailers.slots());
-        if (pr.headers_complete) {
-          const http1::Head& rh = resp_parser_.head();
-          if (rh.status >= 100 && rh.status < 200 && rh.status != 101) {
-            // Interim response: 100 was handled locally; forward others (103) to HTTP/1.1 clients.
-            if (rh.status != 100 && !client_10) {
-              buildClientHead(rh, false, false, false);
-              bufs_.emplace_back(out_.data(), out_.size());
-              countStatus(rh.status);
-              if (!(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) co_return false;
-            }
-            off += pr.consumed;
-            continue;
-          }
-          const bool body_framed_by_us = rh.chunked || rh.close_delimited;
-          chunk_to_client = body_framed_by_us && !client_10 && !is_head;
-          if (body_framed_by_us && client_10) close_client = true;
-          if (rh.status == 101) close_client = true;  // no upgrades yet: never reuse
-          buildClientHead(rh, chunk_to_client, close_client, client_10 && !close_client);
-          bufs_.emplace_back(out_.data(), out_.size());
-          countStatus(rh.status);
-          response_started = true;
-          setDeadline(o.idle_timeout);
-        }
-        if (!response_started) {
-          off += pr.consumed;
-          continue;
-        }
-        appendBody(bufs_, resp_parser_.body(), chunk_to_client, frames_);
-        if (pr.message_complete) {
-          resp_done = true;
-          if (chunk_to_client) {
-            size_t s = frames_.size();
-            http1::appendLastChunk(frames_, &resp_parser_.head().trailers);
-            bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
-          }
-        }
-        if (!bufs_.empty() && !(co_await asio::async_write(sock_, bufs_, asio::redirect_error(kUseAwaitable, ec)), !ec)) {
-          closeUp();
-          co_return false;
-        }
-        setDeadline(o.idle_timeout);
-        off += pr.consumed;
-      }
-      if (failed) break;
-      // Keep unconsumed bytes (a partial head) at the front of the buffer.
-      if (off < up_end) {
-        if (resp_done) {
-          // Bytes after a complete response: the connection is not reusable.
-          resp_parser_.reset();
-          up->requests = UINT32_MAX;
-        } else {
-          std::memmove(up_in_.data(), up_in_.data() + off, up_end - off);
-        }
-      }
-      up_end = resp_done ? 0 : up_end - off;
-      if (!resp_done && up_end == up_in_.size()) {
-        failed = true;  // response head larger than the buffer
-      }
-    }
-
-    if (failed) {
-      const bool timed_out = timed_out_;
-      closeUp();
-      if (response_started) co_return false;  // cannot signal an error mid-body: close
-      if (!got_any && reused && replayable && attempt == 0 && !timed_out) {
-        Stats::inc(w_.stats.upstream_rq_retry);
-        continue;  // stale pooled connection: once more on a fresh one
-      }
-      if (timed_out) {
-        Stats::inc(w_.stats.upstream_rq_timeout);
-        co_return co_await localReply(504, "upstream response timeout", !request_done || !client_keep_alive);
-      }
-      Stats::inc(w_.stats.upstream_rq_reset);
-      co_return co_await localReply(502, got_any ? "invalid upstream response" : "upstream connection reset",
-                                    !request_done || !client_keep_alive);
-    }
-
-    // ---- Done: recycle the upstream connection when it is clean. ----
-    const http1::Head& rh = resp_parser_.head();
-    if (rh.keep_alive && request_done && up->requests < o.upstream_max_requests && !w_.draining) {
-      active_up_ = nullptr;
-      w_.pool.release(std::move(up));
-    } else {
-      closeUp();
-    }
-    active_up_ = nullptr;
-    if (o.access_log) {
-      log::info("{} \"{} {}\" {} -> {}", client_ip_, h.method, h.target, rh.status, ep.text);
-    }
-    co_return !close_client && request_done;
-  }
 }
 
 }  // namespace torii::proxy

@@ -34,8 +34,6 @@ class DownstreamConn {
   enum class Phase { kIdle, kHead, kBusy };
   static awaitable<void> run(std::unique_ptr<DownstreamConn> self);
   awaitable<void> serve();
-  // Forwards one request whose head is parsed; false when the connection must close.
-  awaitable<bool> proxyRequest(http1::Parser::Result first);
   awaitable<bool> localReply(int status, std::string_view body, bool close);
   void setDeadline(std::chrono::nanoseconds d);
   void countStatus(int status);

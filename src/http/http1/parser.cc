@@ -31,6 +31,7 @@ struct ParserCallbacks {
   static int onMessageBegin(llhttp_t* p) {
     Parser* s = self(p);
     s->head_.clear();
+    s->fields_ = Parser::Fields{};
     s->in_message_ = true;
     s->headers_done_ = false;
     s->in_value_ = false;
@@ -101,7 +102,9 @@ struct ParserCallbacks {
     return 0;
   }
   static int onHeaderValueComplete(llhttp_t* p) {
-    self(p)->field_complete_ = true;
+    Parser* s = self(p);
+    s->field_complete_ = true;
+    if (!s->headers_done_) s->classifyLastField();
     return 0;
   }
   static int onHeadersComplete(llhttp_t* p) { return self(p)->onHeadersComplete(); }
@@ -176,12 +179,44 @@ void Parser::reset() {
   crlf_at_ = cur_end_ = nullptr;
   error_status_ = 0;
   error_reason_.clear();
+  fields_ = Fields{};
 }
 
 int Parser::fail(int status, std::string_view reason) {
   error_status_ = status;
   error_reason_.assign(reason);
   return -1;
+}
+
+void Parser::classifyLastField() {
+  // One look at each field name as it completes, so the head checks below need no further scans.
+  const HeaderMap& m = head_.headers;
+  const size_t i = m.slots() - 1;
+  std::string_view n = m.name(i);
+  switch (n.size()) {
+    case 4:
+      if (iequals(n, "host")) ++fields_.host;
+      break;
+    case 6:
+      if (iequals(n, "expect")) fields_.expect = int(i);
+      break;
+    case 7:
+      if (iequals(n, "upgrade")) fields_.upgrade = true;
+      break;
+    case 10:
+      if (iequals(n, "connection")) {
+        std::string_view v = m.value(i);
+        fields_.conn_close |= listContainsToken(v, "close");
+        fields_.conn_keep_alive |= listContainsToken(v, "keep-alive");
+        fields_.conn_upgrade |= listContainsToken(v, "upgrade");
+      }
+      break;
+    case 14:
+      if (iequals(n, "content-length")) ++fields_.content_length;
+      break;
+    default:
+      break;
+  }
 }
 
 int Parser::onHeadersComplete() {
@@ -199,16 +234,8 @@ int Parser::onHeadersComplete() {
     return fail(505, "HTTP version not supported");
   }
   // Connection semantics (RFC 9112 §9.3).
-  std::string_view conn;
-  bool conn_close = false, conn_keep_alive = false, conn_upgrade = false;
-  for (size_t i = 0; i < h.headers.slots(); ++i) {
-    if (!iequals(h.headers.name(i), "connection")) continue;
-    conn = h.headers.value(i);
-    conn_close |= listContainsToken(conn, "close");
-    conn_keep_alive |= listContainsToken(conn, "keep-alive");
-    conn_upgrade |= listContainsToken(conn, "upgrade");
-  }
-  h.keep_alive = h.version_minor >= 1 ? !conn_close : (conn_keep_alive && !conn_close);
+  const Fields& f = fields_;
+  h.keep_alive = h.version_minor >= 1 ? !f.conn_close : (f.conn_keep_alive && !f.conn_close);
 
   if (type_ == Type::kRequest) {
     if (h.content_length >= 0 && has_te) {
@@ -231,19 +258,17 @@ int Parser::onHeadersComplete() {
       }
       if (h.version_minor == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
     }
-    size_t hosts = h.headers.count("host");
-    if (hosts > 1) return fail(400, "more than one Host header");
-    if (hosts == 0 && h.version_minor >= 1) return fail(400, "missing Host header");
-    if (h.headers.count("content-length") > 1) return fail(400, "more than one Content-Length");
-    std::string_view expect = h.headers.get("expect");
-    if (!expect.empty()) {
-      if (iequals(trim(expect), "100-continue")) {
+    if (f.host > 1) return fail(400, "more than one Host header");
+    if (f.host == 0 && h.version_minor >= 1) return fail(400, "missing Host header");
+    if (f.content_length > 1) return fail(400, "more than one Content-Length");
+    if (f.expect >= 0) {
+      if (iequals(trim(h.headers.value(size_t(f.expect))), "100-continue")) {
         h.expect_continue = h.version_minor >= 1;
       } else {
         return fail(417, "unsupported expectation");
       }
     }
-    h.upgrade = conn_upgrade && h.headers.has("upgrade");
+    h.upgrade = f.conn_upgrade && f.upgrade;
     return 0;
   }
 

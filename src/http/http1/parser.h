@@ -86,6 +86,17 @@ class Parser {
  private:
   friend struct ParserCallbacks;
   int onHeadersComplete();
+  void classifyLastField();
+
+  // What the head's fields say, gathered as each field completes.
+  struct Fields {
+    int host = 0;
+    int content_length = 0;
+    int expect = -1;  // index of the Expect field
+    bool upgrade = false;
+    bool conn_close = false, conn_keep_alive = false, conn_upgrade = false;
+  };
+  Fields fields_;
   int fail(int status, std::string_view reason);
   bool hasObsFold(const char* data, size_t n);
   bool checkChunkCrlf();
