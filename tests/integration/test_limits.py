@@ -176,5 +176,52 @@ class CustomLimitsTest(unittest.TestCase):
         assert_local_reply(self, r, 431)
 
 
+class MaxConnectionsTest(unittest.TestCase):
+    """--max-connections N: the (N+1)th concurrent connection on a worker is closed at once and
+    counted; the N open ones keep working, and a slot frees up when one of them closes."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.origin = Origin(name="maxconn").start()
+        cls.addClassCleanup(cls.origin.stop)
+        cls.torii = Torii(simple_config(free_port(), [cls.origin.port]),
+                          args=["--max-connections", "3"], workers=1).start()
+        cls.addClassCleanup(cls.torii.close)
+        cls.port = cls.torii.port
+
+    def overflow_count(self):
+        for line in self.torii.admin_get("/metrics")[2].decode().splitlines():
+            if line.startswith("torii_downstream_cx_overflow "):
+                return int(line.split()[1])
+        self.fail("torii_downstream_cx_overflow missing from /metrics")
+
+    def test_connection_over_the_limit_is_closed(self):
+        before = self.overflow_count()
+        conns = [HttpConn(self.port, timeout=5) for _ in range(3)]
+        for c in conns:
+            self.addCleanup(c.close)
+            self.assertEqual(c.request("GET", "/held").status, 200)
+        extra = HttpConn(self.port, timeout=5)
+        self.addCleanup(extra.close)
+        self.assertTrue(extra.wait_closed(3), "connection over the limit was not closed")
+        self.assertEqual(self.overflow_count(), before + 1)
+        # The held connections are untouched.
+        for c in conns:
+            self.assertEqual(c.request("GET", "/still").status, 200)
+        # Closing one frees a slot.
+        conns[0].close()
+        deadline = time.monotonic() + 5
+        while True:
+            c = HttpConn(self.port, timeout=5)
+            self.addCleanup(c.close)
+            try:
+                if c.request("GET", "/after").status == 200:
+                    break
+            except Exception:
+                pass
+            self.assertLess(time.monotonic(), deadline, "slot never freed")
+            time.sleep(0.05)
+
+
 if __name__ == "__main__":
     unittest.main()
