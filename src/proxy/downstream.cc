@@ -122,7 +122,7 @@ awaitable<void> DownstreamConn::run(std::unique_ptr<DownstreamConn> self) {
 }
 
 void DownstreamConn::setDeadline(std::chrono::nanoseconds d) {
-  deadline_ = Clock::now() + std::chrono::duration_cast<Clock::duration>(d);
+  deadline_ = w_.now + std::chrono::duration_cast<Clock::duration>(d);
 }
 
 void DownstreamConn::onTick(Clock::time_point now) {
@@ -228,7 +228,11 @@ awaitable<void> DownstreamConn::serve() {
 
       // Pin the snapshot for the whole exchange.
       std::shared_ptr<const config::Snapshot> snap = w_.snapshot;
-      const config::ListenerConfig* lc = w_.listener(key_);
+      if (snap != listener_snapshot_) {
+        listener_ = w_.listener(key_);
+        listener_snapshot_ = snap;
+      }
+      const config::ListenerConfig* lc = listener_;
 
       // Target: origin-form, or absolute-form whose authority replaces Host (RFC 9112 §3.2.2).
       std::string_view target = h.target;

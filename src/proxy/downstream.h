@@ -55,6 +55,10 @@ class DownstreamConn {
   std::string out_;          // serialised heads
   std::string frames_;       // chunk framing for one gather write
   std::vector<asio::const_buffer> bufs_;
+  // The listener's config in the snapshot it was last looked up in; holding the snapshot keeps
+  // the pointer valid (an idle connection may keep an old snapshot alive until its next request).
+  std::shared_ptr<const config::Snapshot> listener_snapshot_;
+  const config::ListenerConfig* listener_ = nullptr;
   upstream::UpstreamConn* active_up_ = nullptr;  // for cancellation by the tick
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   Phase phase_ = Phase::kIdle;

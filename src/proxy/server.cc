@@ -70,6 +70,7 @@ awaitable<void> tickLoop(WorkerState& w) {
     co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     auto now = Clock::now();
+    w.now = now;
     for (DownstreamConn* c = w.conns; c;) {
       DownstreamConn* next = c->next;  // onTick only cancels I/O; it never destroys the connection
       c->onTick(now);

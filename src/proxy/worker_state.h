@@ -27,7 +27,12 @@ struct ListenerKey {
 
 struct WorkerState {
   WorkerState(event::Worker& w, const ProxyOptions& o, Stats& s)
-      : worker(w), opts(o), stats(s), pool(s, o.upstream_idle_timeout) {}
+      : worker(w), opts(o), stats(s), pool(s, o.upstream_idle_timeout, now) {}
+
+  // Coarse clock for deadlines, advanced by the worker's 100 ms tick: reading the real clock
+  // several times per request is measurable on virtual machines, and timeouts of a second or more
+  // need no finer grain. Declared before `pool`, which keeps a reference to it.
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now();
 
   event::Worker& worker;
   const ProxyOptions& opts;

@@ -22,7 +22,7 @@ std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key, bool verify) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
-  auto now = std::chrono::steady_clock::now();
+  const auto now = now_;
   while (!list.empty()) {
     std::unique_ptr<UpstreamConn> c = std::move(list.back());
     list.pop_back();
@@ -35,7 +35,7 @@ std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key, bool verify) {
 }
 
 void ConnPool::release(std::unique_ptr<UpstreamConn> conn) {
-  conn->idle_since = std::chrono::steady_clock::now();
+  conn->idle_since = now_;
   idle_[conn->key].push_back(std::move(conn));
 }
 

@@ -23,7 +23,9 @@ struct UpstreamConn {
 
 class ConnPool {
  public:
-  ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout) : stats_(stats), idle_timeout_(idle_timeout) {}
+  // `now` is the worker's coarse clock (see WorkerState::now); it must outlive the pool.
+  ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout, const std::chrono::steady_clock::time_point& now)
+      : stats_(stats), idle_timeout_(idle_timeout), now_(now) {}
   ~ConnPool();
   // An idle connection to `key`, or nullptr. With `verify`, the connection is first checked with a
   // non-blocking peek (one syscall) so that a request that cannot be replayed never goes out on a
@@ -40,6 +42,7 @@ class ConnPool {
  private:
   Stats& stats_;
   std::chrono::nanoseconds idle_timeout_;
+  const std::chrono::steady_clock::time_point& now_;
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<UpstreamConn>>> idle_;
 };
 
