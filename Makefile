@@ -18,10 +18,11 @@ $(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)
 
-# Unit tests of parsers and lifetimes under AddressSanitizer and UndefinedBehaviorSanitizer.
+# Parsers and lifetimes under AddressSanitizer and UndefinedBehaviorSanitizer: the unit tests, and
+# torii/torii-echo for the integration suite's sanitizer pass.
 asan: deps
 	@[ -f build-asan/build.ninja ] || cmake --preset asan-ubsan >/dev/null
-	cmake --build build-asan --target unit_tests
+	cmake --build build-asan --target unit_tests torii torii-echo
 
 fuzz-build: deps
 	@[ -f build-fuzz/build.ninja ] || cmake --preset fuzz >/dev/null

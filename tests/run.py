@@ -6,6 +6,7 @@ Stages (each can be chosen with --only):
   asan         the same unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
   fuzz         the HTTP/1.1 codec fuzzer, bounded time (FUZZ_SECONDS, default 30)
   integration  real processes on loopback (tests/integration)
+  integration-asan  the same suite against the ASan/UBSan build of torii and torii-echo
   conformance  the Gateway API conformance corpus (tests/conformance)
 
 The last line is `N passed, N failed, N skipped`; the exit status is 1 when anything failed or
@@ -21,7 +22,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STAGES = ["unit", "asan", "fuzz", "integration", "conformance"]
+STAGES = ["unit", "asan", "fuzz", "integration", "integration-asan", "conformance"]
 COUNTS = re.compile(r"^(?:\w+:\s*)?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 
@@ -123,6 +124,9 @@ def main():
             r = run_fuzz()
         elif stage == "integration":
             r = run_script("integration", [sys.executable, "tests/integration/run.py"])
+        elif stage == "integration-asan":
+            r = run_script("integration-asan", [sys.executable, "tests/integration/run.py",
+                                                "--build", os.path.join(ROOT, "build-asan")])
         else:
             r = run_script("conformance", [sys.executable, "tests/conformance/run.py"])
         per_stage.append((stage, r, time.time() - start))
