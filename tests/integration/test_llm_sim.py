@@ -307,6 +307,41 @@ class LlmSimLoadTest(unittest.TestCase):
             self.assertEqual(read_status(s1), 200)
             self.assertEqual(read_status(s2), 200)
 
+    def test_client_disconnect_frees_slot_and_queue_place(self):
+        with LlmSim(["--max-num-seqs", "1", "--max-waiting-queue-length", "1",
+                     "--time-to-first-token", "20s"]) as sim:
+            doc = {"model": MODEL, "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}
+            running = send_without_reading(sim.port, doc)
+            wait_until(lambda: sim.gauge("vllm:num_requests_running") == 1, 10, what="running 1")
+            queued = send_without_reading(sim.port, dict(doc, stream=True))
+            wait_until(lambda: sim.gauge("vllm:num_requests_waiting") == 1, 10, what="waiting 1")
+            queued.close()
+            wait_until(lambda: sim.gauge("vllm:num_requests_waiting") == 0, 5, what="queue place freed")
+            self.assertEqual(sim.gauge("vllm:num_requests_running"), 1)
+            running.close()
+            wait_until(lambda: sim.gauge("vllm:num_requests_running") == 0, 5, what="slot freed")
+
+    def test_pipelined_requests_on_one_connection(self):
+        with LlmSim(["--time-to-first-token", "300ms"]) as sim:
+            body = json.dumps({"model": MODEL, "max_tokens": 1,
+                               "messages": [{"role": "user", "content": "hi"}]}).encode()
+            one = (b"POST /v1/chat/completions HTTP/1.1\r\nHost: sim\r\n"
+                   + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+            s = socket.create_connection(("127.0.0.1", sim.port), timeout=10)
+            s.sendall(one)
+            # Once the first request runs, the rest arrives while its client watcher is reading.
+            wait_until(lambda: sim.gauge("vllm:num_requests_running") == 1, 10, what="running 1")
+            s.sendall(one + b"GET /health HTTP/1.1\r\nHost: sim\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                piece = s.recv(65536)
+                if not piece:
+                    break
+                data += piece
+            s.close()
+            self.assertEqual(data.count(b"HTTP/1.1 200 OK"), 3, data)
+            self.assertEqual(data.count(b'"object":"chat.completion"'), 2)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -2,6 +2,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <array>
 #include <cstring>
 #include <unordered_map>
 
@@ -55,11 +56,19 @@ class SimServer {
   }
 
  private:
-  // A request waiting in the queue sleeps on `timer` until the engine starts it.
-  struct Waiter {
-    explicit Waiter(asio::io_context& io) : timer(io, asio::steady_timer::time_point::max()) {}
+  // Per-completion state shared by the request's coroutine and its client watcher. The request
+  // sleeps on `timer` (in the queue, during prefill, between tokens); the engine starting it or
+  // the client going away cancels the timer to wake it early.
+  struct RequestCtx {
+    explicit RequestCtx(asio::io_context& io)
+        : timer(io), watch_done(io, asio::steady_timer::time_point::max()) {}
     asio::steady_timer timer;
-    bool started = false;
+    asio::steady_timer watch_done;
+    bool started = false;   // left the waiting queue
+    bool gone = false;      // the client closed its connection
+    bool watching = false;  // watchClient is running
+    std::string pipelined;  // bytes of a next request the watcher read
+    std::array<char, 4096> buf;
   };
 
   void appendHead(std::string& out, int status, std::string_view content_type, bool keep_alive) {
@@ -84,11 +93,35 @@ class SimServer {
     co_return co_await write(sock, out);
   }
 
-  awaitable<void> sleepFor(Nanos d) {
-    if (d.count() <= 0) co_return;
-    asio::steady_timer t(io_, std::chrono::duration_cast<asio::steady_timer::duration>(d));
+  // Sleeps `d` unless the client goes away first.
+  awaitable<void> sleepFor(RequestCtx& ctx, Nanos d) {
+    if (d.count() <= 0 || ctx.gone) co_return;
+    ctx.timer.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(d));
     boost::system::error_code ec;
-    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await ctx.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // Reads while a completion is in progress, only to notice a client that hangs up: vLLM aborts
+  // such a request and frees its slot, and a gateway that times out and retries relies on that.
+  // Bytes of a pipelined next request end the watch and are handed back to the parser.
+  awaitable<void> watchClient(tcp::socket& sock, RequestCtx& ctx) {
+    boost::system::error_code ec;
+    size_t n = co_await sock.async_read_some(asio::buffer(ctx.buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (n > 0) {
+      ctx.pipelined.append(ctx.buf.data(), n);
+    } else if (ec != asio::error::operation_aborted) {
+      ctx.gone = true;
+      ctx.timer.cancel();
+    }
+    ctx.watching = false;
+    ctx.watch_done.cancel();
+  }
+
+  awaitable<void> stopWatch(tcp::socket& sock, RequestCtx& ctx) {
+    if (!ctx.watching) co_return;
+    boost::system::error_code ec;
+    sock.cancel(ec);
+    while (ctx.watching) co_await ctx.watch_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 
   // The engine freed slots: wake the coroutines of the jobs it started.
@@ -152,8 +185,17 @@ class SimServer {
       }
       bool ok;
       if (h.method == "POST" && (path == "/v1/chat/completions" || path == "/v1/completions")) {
+        std::string pipelined;
         ok = co_await completion(sock, path == "/v1/chat/completions" ? Api::kChat : Api::kCompletion, body,
-                                 keep_alive);
+                                 keep_alive, pipelined);
+        if (!pipelined.empty()) {  // the watcher read ahead: put the bytes where the parser looks
+          std::memmove(in.data(), in.data() + begin, end - begin);
+          end -= begin;
+          begin = 0;
+          if (end + pipelined.size() > in.size()) in.resize(end + pipelined.size());
+          std::memcpy(in.data() + end, pipelined.data(), pipelined.size());
+          end += pipelined.size();
+        }
       } else {
         ok = co_await sendReply(sock, route(h.method, path, body), keep_alive, h.method == "HEAD");
       }
@@ -200,7 +242,9 @@ class SimServer {
   }
 
   // One completion from admission to the last byte. Returns false when the connection is done.
-  awaitable<bool> completion(tcp::socket& sock, Api api, const std::string& body, bool keep_alive) {
+  // Bytes of a pipelined next request read meanwhile are appended to `pipelined`.
+  awaitable<bool> completion(tcp::socket& sock, Api api, const std::string& body, bool keep_alive,
+                             std::string& pipelined) {
     auto req = parseCompletionRequest(body, api);
     if (!req) co_return co_await sendReply(sock, errorReply(400, req.error()), keep_alive, false);
     auto prepared = engine_.prepare(*req, api);
@@ -212,56 +256,20 @@ class SimServer {
     if (admission == Scheduler::Admission::kRejected) {
       co_return co_await sendReply(sock, errorReply(429, "the waiting queue is full"), keep_alive, false);
     }
+    RequestCtx ctx(io_);
+    ctx.started = admission == Scheduler::Admission::kStarted;
+    ctx.watching = true;
+    asio::co_spawn(io_, watchClient(sock, ctx), asio::detached);
     ResponseMeta meta{api, (api == Api::kChat ? "chatcmpl-" : "cmpl-") + std::to_string(job.id), unixSeconds(),
                       job.model};
-
-    bool alive = true;
-    if (job.stream) {
-      // Like vLLM, the head goes out at once, so a client can tell "admitted" from "refused"
-      // while the request still waits for a slot.
-      std::string out;
-      appendHead(out, 200, "text/event-stream", keep_alive);
-      http1::appendHeader(out, "Cache-Control", "no-cache");
-      http1::appendHeader(out, "Transfer-Encoding", "chunked");
-      http1::endHead(out);
-      alive = co_await write(sock, out);
-    }
-    if (!alive) {  // the client is gone: give the slot or queue place back at once
-      wake(engine_.finish(job, false, std::chrono::steady_clock::now()));
-      co_return false;
-    }
-    if (admission == Scheduler::Admission::kQueued) {
-      Waiter w(io_);
-      waiters_[job.id] = &w;
-      boost::system::error_code ec;
-      while (!w.started) co_await w.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      waiters_.erase(job.id);
-    }
-
-    co_await sleepFor(engine_.startPrefill(job, std::chrono::steady_clock::now()));
-    job.first_token_at = std::chrono::steady_clock::now();
-    std::string text;
-    size_t n = job.output.size();
-    for (size_t i = 0; i < n; ++i) {
-      if (i > 0) {
-        Nanos d = engine_.nextTokenDelay();
-        co_await sleepFor(d);
-        engine_.recordInterToken(job, d);
-      }
-      if (!job.stream) {
-        text += job.output[i];
-        continue;
-      }
-      std::string_view finish = i + 1 == n ? std::string_view(job.finish_reason) : std::string_view();
-      if (!co_await writeChunk(sock, streamChunk(meta, job.output[i], i == 0, finish))) {
-        wake(engine_.finish(job, false, std::chrono::steady_clock::now()));
-        co_return false;
-      }
-    }
-    wake(engine_.finish(job, true, std::chrono::steady_clock::now()));
+    bool completed = co_await generate(sock, ctx, job, meta, keep_alive);
+    wake(engine_.finish(job, completed, std::chrono::steady_clock::now()));
+    co_await stopWatch(sock, ctx);
+    pipelined += ctx.pipelined;
+    if (!completed) co_return false;
 
     if (!job.stream) {
-      co_return co_await sendReply(sock, jsonReply(200, completionBody(meta, text, job.finish_reason, job.usage())),
+      co_return co_await sendReply(sock, jsonReply(200, completionBody(meta, job_text(job), job.finish_reason, job.usage())),
                                    keep_alive, false);
     }
     std::string tail;
@@ -273,6 +281,54 @@ class SimServer {
     out += "\r\n";
     http1::appendLastChunk(out);
     co_return co_await write(sock, out);
+  }
+
+  static std::string job_text(const Job& job) {
+    std::string text;
+    for (const auto& t : job.output) text += t;
+    return text;
+  }
+
+  // Waits for a slot, then paces the tokens (streaming them as SSE chunks). Returns false when
+  // the client went away; the caller releases the job either way.
+  awaitable<bool> generate(tcp::socket& sock, RequestCtx& ctx, Job& job, const ResponseMeta& meta,
+                           bool keep_alive) {
+    if (job.stream) {
+      // Like vLLM, the head goes out at once, so a client can tell "admitted" from "refused"
+      // while the request still waits for a slot.
+      std::string out;
+      appendHead(out, 200, "text/event-stream", keep_alive);
+      http1::appendHeader(out, "Cache-Control", "no-cache");
+      http1::appendHeader(out, "Transfer-Encoding", "chunked");
+      http1::endHead(out);
+      if (!co_await write(sock, out)) co_return false;
+    }
+    if (!ctx.started) {
+      waiters_[job.id] = &ctx;
+      ctx.timer.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ec;
+      while (!ctx.started && !ctx.gone) {
+        co_await ctx.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      }
+      waiters_.erase(job.id);
+      if (!ctx.started) co_return false;
+    }
+    co_await sleepFor(ctx, engine_.startPrefill(job, std::chrono::steady_clock::now()));
+    job.first_token_at = std::chrono::steady_clock::now();
+    size_t n = job.output.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (ctx.gone) co_return false;
+      if (i > 0) {
+        Nanos d = engine_.nextTokenDelay();
+        co_await sleepFor(ctx, d);
+        if (ctx.gone) co_return false;
+        engine_.recordInterToken(job, d);
+      }
+      if (!job.stream) continue;
+      std::string_view finish = i + 1 == n ? std::string_view(job.finish_reason) : std::string_view();
+      if (!co_await writeChunk(sock, streamChunk(meta, job.output[i], i == 0, finish))) co_return false;
+    }
+    co_return !ctx.gone;
   }
 
   awaitable<bool> writeChunk(tcp::socket& sock, const std::string& data) {
@@ -287,7 +343,7 @@ class SimServer {
   const Options& opts_;
   Engine engine_;
   std::vector<std::pair<std::string, std::string>> identity_headers_;
-  std::unordered_map<uint64_t, Waiter*> waiters_;
+  std::unordered_map<uint64_t, RequestCtx*> waiters_;
 };
 
 }  // namespace
