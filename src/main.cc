@@ -1,14 +1,25 @@
-// torii: the command line (DESIGN.md §4): `torii run|validate|version`.
+// torii: the command line (DESIGN.md §4): `torii run|validate|status|version`.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "admin/admin_server.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "config/address_pool.h"
 #include "config/snapshot.h"
+#include "config/status.h"
+#include "config/store.h"
 #include "config/translator.h"
 #include "event/asio.h"
 #include "providers/file_provider.h"
@@ -21,27 +32,33 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 
 void usage(FILE* f) {
-  std::fprintf(f,
-               "usage: torii run --config DIR [--config DIR...] [options]\n"
-               "       torii validate --config DIR [--config DIR...]\n"
-               "       torii version\n"
-               "\n"
-               "run options:\n"
-               "  --admin ADDR:PORT               admin API address (default 127.0.0.1:9901)\n"
-               "  --workers N                     worker threads (default: number of cores)\n"
-               "  --port-offset N                 add N to every listener port when binding\n"
-               "  --log-level LEVEL               trace|debug|info|warn|error|off (default info)\n"
-               "  --access-log                    log one line per proxied request\n"
-               "  --request-headers-timeout DUR   time to receive a request head (default 10s, 408)\n"
-               "  --idle-timeout DUR              keep-alive idle and stalled-I/O timeout (default 60s)\n"
-               "  --connect-timeout DUR           upstream connect timeout (default 5s, 503)\n"
-               "  --response-timeout DUR          wait for the upstream response head (default 15s, 504)\n"
-               "  --upstream-idle-timeout DUR     close pooled upstream connections idle this long (default 60s)\n"
-               "  --upstream-max-requests N       requests per upstream connection (default 10000)\n"
-               "  --max-connections N             downstream connections per worker (default 16384)\n"
-               "  --max-request-headers-size N    request line plus headers, bytes (default 61440, 431)\n"
-               "  --max-headers N                 request header fields (default 100, 431)\n"
-               "  --drain-timeout DUR             on SIGTERM/SIGINT, wait this long for requests (default 30s)\n");
+  std::fprintf(
+      f,
+      "usage: torii run --config DIR [--config DIR...] [options]\n"
+      "       torii validate --config DIR [--config DIR...] [--address-pool CIDR]\n"
+      "       torii status [--admin ADDR:PORT]\n"
+      "       torii version\n"
+      "\n"
+      "run options:\n"
+      "  --admin ADDR:PORT               admin API address (default 127.0.0.1:9901)\n"
+      "  --workers N                     worker threads (default: number of cores)\n"
+      "  --address-pool CIDR             give each Gateway without spec.addresses its own\n"
+      "                                  address from CIDR (e.g. 127.0.1.0/24)\n"
+      "  --port-offset N                 add N to every listener port when binding\n"
+      "  --log-level LEVEL               trace|debug|info|warn|error|off (default info)\n"
+      "  --access-log                    log one line per proxied request\n"
+      "  --request-headers-timeout DUR   time to receive a request head (default 10s, 408)\n"
+      "  --idle-timeout DUR              keep-alive idle and stalled-I/O timeout (default 60s)\n"
+      "  --connect-timeout DUR           upstream connect timeout (default 5s, 503)\n"
+      "  --response-timeout DUR          wait for the upstream response head (default 15s, 504)\n"
+      "  --upstream-idle-timeout DUR     close pooled upstream connections idle this long (default "
+      "60s)\n"
+      "  --upstream-max-requests N       requests per upstream connection (default 10000)\n"
+      "  --max-connections N             downstream connections per worker (default 16384)\n"
+      "  --max-request-headers-size N    request line plus headers, bytes (default 61440, 431)\n"
+      "  --max-headers N                 request header fields (default 100, 431)\n"
+      "  --drain-timeout DUR             on SIGTERM/SIGINT, wait this long for requests (default "
+      "30s)\n");
 }
 
 struct Args {
@@ -50,6 +67,7 @@ struct Args {
   std::string admin = "127.0.0.1:9901";
   int workers = 0;
   int port_offset = 0;
+  std::string address_pool;
   proxy::ProxyOptions opts;
 };
 
@@ -59,7 +77,8 @@ bool parseHostPort(const std::string& s, std::string* host, int* port) {
   auto p = parseUint(std::string_view(s).substr(colon + 1));
   if (!p || *p > 65535) return false;
   *host = s.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']')
+    *host = host->substr(1, host->size() - 2);
   *port = int(*p);
   return true;
 }
@@ -90,7 +109,8 @@ bool parseArgs(int argc, char** argv, Args* a) {
       if (!need()) return false;
       auto d = parseDuration(value);
       if (!d || d->count() <= 0) {
-        std::fprintf(stderr, "torii: %s: invalid duration '%s' (examples: 500ms, 10s, 1m)\n", flag.c_str(), value.c_str());
+        std::fprintf(stderr, "torii: %s: invalid duration '%s' (examples: 500ms, 10s, 1m)\n",
+                     flag.c_str(), value.c_str());
         return false;
       }
       *out = *d;
@@ -100,8 +120,8 @@ bool parseArgs(int argc, char** argv, Args* a) {
       if (!need()) return false;
       auto n = parseUint(value);
       if (!n || *n < min || *n > max) {
-        std::fprintf(stderr, "torii: %s: expected an integer in [%llu, %llu], got '%s'\n", flag.c_str(),
-                     (unsigned long long)min, (unsigned long long)max, value.c_str());
+        std::fprintf(stderr, "torii: %s: expected an integer in [%llu, %llu], got '%s'\n",
+                     flag.c_str(), (unsigned long long)min, (unsigned long long)max, value.c_str());
         return false;
       }
       *out = *n;
@@ -114,6 +134,13 @@ bool parseArgs(int argc, char** argv, Args* a) {
     } else if (flag == "--admin") {
       if (!need()) return false;
       a->admin = value;
+    } else if (flag == "--address-pool") {
+      if (!need()) return false;
+      if (auto p = config::AddressPool::parse(value); !p) {
+        std::fprintf(stderr, "torii: --address-pool: %s\n", p.error().c_str());
+        return false;
+      }
+      a->address_pool = value;
     } else if (flag == "--workers") {
       if (!number(1, 1024, &n)) return false;
       a->workers = int(n);
@@ -165,42 +192,128 @@ bool parseArgs(int argc, char** argv, Args* a) {
   return true;
 }
 
-struct Loaded {
-  std::shared_ptr<const config::Snapshot> snapshot;
-  size_t errors = 0;
-};
-
-Loaded load(const Args& a, bool print) {
-  auto decoded = providers::loadDirectories(a.configs);
-  for (const auto& e : decoded.errors) log::error("config: {}", e);
-  for (const auto& i : decoded.ignored) log::info("config: ignoring {}", i);
-  config::TranslateOptions topts;
-  topts.port_offset = a.port_offset;
-  auto tr = config::translate(decoded.objects, topts);
-  for (const auto& m : tr.messages) log::warn("translate: {}", m);
-  std::vector<std::string> messages;
-  Loaded out;
-  out.snapshot = config::compile(tr.ir, 1, &messages);
-  for (const auto& m : messages) log::warn("compile: {}", m);
-  out.errors = decoded.errors.size() + tr.messages.size() + messages.size();
-  if (print) {
-    std::printf("%zu objects, %zu listeners, %zu clusters\n", decoded.objects.size(), tr.ir.listeners.size(),
-                tr.ir.clusters.size());
-    for (const auto& l : tr.ir.listeners) {
-      std::printf("listener %s:%d (bind %d): %zu virtual hosts\n", l.address.c_str(), l.port, l.bind_port,
-                  l.vhosts.size());
+// The control plane of one process (main thread only): provider -> store -> translator -> status
+// and snapshot (DESIGN.md §1).
+class ControlPlane {
+ public:
+  explicit ControlPlane(const Args& a) : args_(a), provider_(a.configs) {
+    if (!a.address_pool.empty()) {
+      auto p = config::AddressPool::parse(a.address_pool);
+      if (p) pool_ = std::move(*p);
     }
   }
-  return out;
-}
+
+  // Re-reads the files and rebuilds status and snapshot (version grows by one each time).
+  std::shared_ptr<const config::Snapshot> rebuild() {
+    const std::string now = config::nowRfc3339();
+    auto decoded = provider_.load();
+    for (const auto& e : decoded.errors) log::error("config: {}", e);
+    for (const auto& i : decoded.ignored) log::debug("config: ignoring {}", i);
+    store_.replace(std::move(decoded.objects), now);
+    config::TranslateOptions topts;
+    topts.port_offset = args_.port_offset;
+    if (pool_)
+      topts.assigned_addresses = pool_->assign(config::gatewaysNeedingAddress(store_.objects()));
+    auto tr = config::translate(store_.objects(), topts);
+    for (const auto& m : tr.messages) log::warn("translate: {}", m);
+    tr.status.errors = decoded.errors;
+    config::stampTransitions(tr.status, &status_, now);
+    status_ = std::move(tr.status);
+    status_json_ = config::statusToJson(status_);
+    std::vector<std::string> messages;
+    auto snap = config::compile(tr.ir, ++version_, &messages);
+    for (const auto& m : messages) log::warn("compile: {}", m);
+    ir_listeners_ = tr.ir.listeners.size();
+    ir_clusters_ = tr.ir.clusters.size();
+    objects_ = store_.objects().size();
+    return snap;
+  }
+
+  providers::FileProvider& provider() { return provider_; }
+  const config::StatusSet& status() const { return status_; }
+  const std::string& statusJson() const { return status_json_; }
+  uint64_t version() const { return version_; }
+  size_t objects() const { return objects_; }
+  size_t irListeners() const { return ir_listeners_; }
+  size_t irClusters() const { return ir_clusters_; }
+
+ private:
+  const Args& args_;
+  providers::FileProvider provider_;
+  config::ResourceStore store_;
+  std::optional<config::AddressPool> pool_;
+  config::StatusSet status_;
+  std::string status_json_;
+  uint64_t version_ = 0;
+  size_t objects_ = 0, ir_listeners_ = 0, ir_clusters_ = 0;
+};
 
 int cmdValidate(const Args& a) {
-  auto loaded = load(a, true);
-  if (loaded.errors) {
-    std::printf("%zu problem(s) found\n", loaded.errors);
+  ControlPlane cp(a);
+  auto snap = cp.rebuild();
+  std::fputs(config::jsonToYaml(cp.statusJson()).c_str(), stdout);
+  std::printf("# %zu objects, %zu listeners, %zu clusters\n", cp.objects(), cp.irListeners(),
+              cp.irClusters());
+  if (config::hasProblems(cp.status())) {
+    std::printf(
+        "# problems found: some object is not Accepted, has unresolved references, or a file "
+        "failed\n");
     return 1;
   }
-  std::printf("ok\n");
+  std::printf("# ok\n");
+  return 0;
+}
+
+// GET http://host:port/status with a blocking socket (the admin API is HTTP/1.1 on loopback).
+int cmdStatus(const Args& a) {
+  std::string host;
+  int port = 0;
+  if (!parseHostPort(a.admin, &host, &port)) {
+    std::fprintf(stderr, "torii: --admin: expected ADDR:PORT, got '%s'\n", a.admin.c_str());
+    return 2;
+  }
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(uint16_t(port));
+  if (inet_pton(AF_INET, host.c_str(), &sa.sin_addr) != 1) {
+    std::fprintf(stderr, "torii status: %s is not an IPv4 address\n", host.c_str());
+    return 2;
+  }
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    std::fprintf(stderr, "torii status: cannot connect to %s: %s\n", a.admin.c_str(),
+                 std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return 1;
+  }
+  std::string req = "GET /status HTTP/1.1\r\nHost: " + a.admin + "\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != ssize_t(req.size())) {
+    std::fprintf(stderr, "torii status: send failed: %s\n", std::strerror(errno));
+    ::close(fd);
+    return 1;
+  }
+  std::string resp;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    resp.append(buf, size_t(n));
+  }
+  ::close(fd);
+  auto head_end = resp.find("\r\n\r\n");
+  if (resp.compare(0, 9, "HTTP/1.1 ") != 0 || head_end == std::string::npos) {
+    std::fprintf(stderr, "torii status: invalid answer from %s\n", a.admin.c_str());
+    return 1;
+  }
+  if (resp.compare(9, 3, "200") != 0) {
+    std::fprintf(stderr, "torii status: %s answered %s\n", a.admin.c_str(),
+                 resp.substr(9, 3).c_str());
+    return 1;
+  }
+  std::fputs(config::jsonToYaml(resp.substr(head_end + 4)).c_str(), stdout);
   return 0;
 }
 
@@ -212,7 +325,8 @@ int cmdRun(const Args& a) {
     return 2;
   }
   int workers = a.workers > 0 ? a.workers : int(std::max(1u, std::thread::hardware_concurrency()));
-  auto loaded = load(a, false);
+  ControlPlane cp(a);
+  auto snapshot = cp.rebuild();
 
   asio::io_context main_io{1};
   proxy::Server server(a.opts, workers);
@@ -227,18 +341,55 @@ int cmdRun(const Args& a) {
   admin.handle("/metrics", [&](const std::string&, const std::string&) {
     return admin::Response{200, "text/plain; version=0.0.4", renderPrometheus(server.stats())};
   });
+  admin.handle("/status", [&](const std::string&, const std::string&) {
+    return admin::Response{200, "application/json", cp.statusJson()};
+  });
   if (auto err = admin.listen(admin_host, admin_port); !err.empty()) {
     log::error("{}", err);
     server.stop();
     return 1;
   }
 
-  server.publish(loaded.snapshot, [&](std::vector<std::string> errors) {
-    for (const auto& e : errors) log::error("listener: {}", e);
-    ready.store(true);
-  });
+  auto publish = [&](std::shared_ptr<const config::Snapshot> snap) {
+    uint64_t version = snap->version;
+    server.publish(std::move(snap), [&ready, version](std::vector<std::string> errors) {
+      for (const auto& e : errors) log::error("listener: {}", e);
+      log::debug("snapshot {} applied", version);
+      ready.store(true);
+    });
+  };
+  publish(snapshot);
   log::info("torii {} started: {} worker(s), {} listener(s), admin on {}:{}", kVersion, workers,
-            loaded.snapshot->listeners.size(), admin_host, admin.boundPort());
+            snapshot->listeners.size(), admin_host, admin.boundPort());
+
+  // Hot reload: inotify events restart a short debounce timer; when it fires, everything is
+  // re-read, translated and compiled, and the new snapshot replaces the old one atomically.
+  std::optional<asio::posix::stream_descriptor> watch_fd;
+  asio::steady_timer debounce(main_io);
+  std::function<void()> wait_events;
+  if (auto fd = cp.provider().watch(); !fd) {
+    log::warn("config: not watching for changes: {}", fd.error());
+  } else {
+    watch_fd.emplace(main_io, ::dup(*fd));
+    wait_events = [&] {
+      watch_fd->async_wait(asio::posix::stream_descriptor::wait_read,
+                           [&](const boost::system::error_code& ec) {
+                             if (ec) return;
+                             if (cp.provider().readEvents()) {
+                               debounce.expires_after(std::chrono::milliseconds(150));
+                               debounce.async_wait([&](const boost::system::error_code& tec) {
+                                 if (tec) return;
+                                 auto snap = cp.rebuild();
+                                 log::info("config: reloaded (snapshot {}, {} listener(s))",
+                                           snap->version, snap->listeners.size());
+                                 publish(std::move(snap));
+                               });
+                             }
+                             wait_events();
+                           });
+    };
+    wait_events();
+  }
 
   asio::signal_set signals(main_io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int sig) {
@@ -246,9 +397,15 @@ int cmdRun(const Args& a) {
     log::info("signal {}: draining (up to {} ms)", sig,
               std::chrono::duration_cast<std::chrono::milliseconds>(a.opts.drain_timeout).count());
     ready.store(false);
+    if (watch_fd) {
+      boost::system::error_code ignored;
+      watch_fd->cancel(ignored);
+    }
+    debounce.cancel();
     server.drain([&] { asio::post(main_io, [&] { main_io.stop(); }); });
   });
   main_io.run();
+  if (watch_fd) watch_fd->close();
   admin.close();
   server.stop();
   log::info("stopped");
@@ -268,6 +425,7 @@ int main(int argc, char** argv) {
     std::printf("torii %s\n", kVersion);
     return 0;
   }
+  if (a.command == "status") return cmdStatus(a);
   if (a.command == "run" || a.command == "validate") {
     if (a.configs.empty()) {
       std::fprintf(stderr, "torii %s: --config DIR is required\n", a.command.c_str());

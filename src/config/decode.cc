@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace torii::config {
@@ -19,7 +21,10 @@ class Reader {
   Reader(const YAML::Node& node, std::string path) : node_(node), path_(std::move(path)) {}
 
   bool has(const char* key) const { return node_.IsMap() && node_[key] && !node_[key].IsNull(); }
-  Reader child(const char* key) const { return Reader(node_[key], path_.empty() ? key : path_ + "." + key); }
+  // An absent key yields an empty (null) node, so that optional sections may be read freely.
+  Reader child(const char* key) const {
+    return Reader(has(key) ? node_[key] : YAML::Node(), path_.empty() ? key : path_ + "." + key);
+  }
 
   std::string str(const char* key, bool required = false) const {
     if (!has(key)) {
@@ -42,7 +47,8 @@ class Reader {
       throw FieldError{sub(key), "must be an integer"};
     }
     if (v < min || v > max) {
-      throw FieldError{sub(key), "must be between " + std::to_string(min) + " and " + std::to_string(max)};
+      throw FieldError{sub(key),
+                       "must be between " + std::to_string(min) + " and " + std::to_string(max)};
     }
     return v;
   }
@@ -65,7 +71,8 @@ class Reader {
     if (!has(key)) return;
     const YAML::Node& n = node_[key];
     if (!n.IsSequence()) throw FieldError{sub(key), "must be a list"};
-    for (size_t i = 0; i < n.size(); ++i) fn(Reader(n[i], sub(key) + "[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < n.size(); ++i)
+      fn(Reader(n[i], sub(key) + "[" + std::to_string(i) + "]"));
   }
   std::vector<std::string> strList(const char* key) const {
     std::vector<std::string> out;
@@ -81,7 +88,8 @@ class Reader {
     const YAML::Node& n = node_[key];
     if (!n.IsMap()) throw FieldError{sub(key), "must be a map"};
     for (auto it = n.begin(); it != n.end(); ++it) {
-      if (!it->second.IsScalar()) throw FieldError{sub(key) + "." + it->first.Scalar(), "must be a string"};
+      if (!it->second.IsScalar())
+        throw FieldError{sub(key) + "." + it->first.Scalar(), "must be a string"};
       out[it->first.Scalar()] = it->second.Scalar();
     }
     return out;
@@ -95,6 +103,85 @@ class Reader {
   std::string path_;
 };
 
+// Canonical text of a node: maps with sorted keys, no style, so that the same content written
+// as YAML or JSON compares equal (generation tracking).
+void canonical(const YAML::Node& n, std::string& out) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      std::map<std::string, YAML::Node> sorted;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        sorted.emplace(it->first.IsScalar() ? it->first.Scalar() : YAML::Dump(it->first),
+                       it->second);
+      }
+      out += '{';
+      for (const auto& [k, v] : sorted) {
+        out += std::to_string(k.size()) + ':' + k + '=';
+        canonical(v, out);
+        out += ',';
+      }
+      out += '}';
+      break;
+    }
+    case YAML::NodeType::Sequence:
+      out += '[';
+      for (size_t i = 0; i < n.size(); ++i) {
+        canonical(n[i], out);
+        out += ',';
+      }
+      out += ']';
+      break;
+    case YAML::NodeType::Scalar:
+      out += std::to_string(n.Scalar().size()) + '"' + n.Scalar();
+      break;
+    default:
+      out += '~';
+  }
+}
+
+std::string specHash(const YAML::Node& root) {
+  std::string out;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string k = it->first.Scalar();
+    if (k == "metadata" || k == "status" || k == "apiVersion" || k == "kind") continue;
+    out += k + '=';
+    canonical(it->second, out);
+    out += ';';
+  }
+  return out;
+}
+
+bool base64Decode(const std::string& in, std::string* out) {
+  auto val = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  out->clear();
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (char c : in) {
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
+    if (c == '=') {
+      ++pad;
+      continue;
+    }
+    if (pad) return false;  // data after padding
+    int v = val(c);
+    if (v < 0) return false;
+    acc = (acc << 6) | uint32_t(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(char((acc >> bits) & 0xff));
+    }
+  }
+  return pad <= 2;
+}
+
 ObjectMeta decodeMeta(const Reader& root, bool namespaced, const std::string& source) {
   ObjectMeta m;
   Reader md = root.child("metadata");
@@ -106,7 +193,33 @@ ObjectMeta decodeMeta(const Reader& root, bool namespaced, const std::string& so
   if (auto g = md.optInt("generation", 1, INT64_MAX)) m.generation = *g;
   m.creation_timestamp = md.str("creationTimestamp");
   m.source = source;
+  m.spec_hash = specHash(root.node());
   return m;
+}
+
+LabelSelector decodeSelector(const Reader& r) {
+  LabelSelector s;
+  s.match_labels = r.strMap("matchLabels");
+  r.each("matchExpressions", [&](const Reader& e) {
+    LabelSelectorRequirement q;
+    q.key = e.str("key", true);
+    q.op = e.str("operator", true);
+    if (q.op != "In" && q.op != "NotIn" && q.op != "Exists" && q.op != "DoesNotExist") {
+      throw FieldError{e.path() + ".operator", "must be In, NotIn, Exists or DoesNotExist"};
+    }
+    q.values = e.strList("values");
+    s.match_expressions.push_back(q);
+  });
+  return s;
+}
+
+ParametersRef decodeParametersRef(const Reader& r) {
+  ParametersRef p;
+  p.group = r.str("group", true);
+  p.kind = r.str("kind", true);
+  p.name = r.str("name", true);
+  p.namespace_ = r.optStr("namespace");
+  return p;
 }
 
 ParentRef decodeParentRef(const Reader& r) {
@@ -120,15 +233,163 @@ ParentRef decodeParentRef(const Reader& r) {
   return p;
 }
 
-BackendRef decodeBackendRef(const Reader& r) {
-  BackendRef b;
+BackendObjectReference decodeObjectRef(const Reader& r) {
+  BackendObjectReference b;
   b.group = r.str("group");
   if (r.has("kind")) b.kind = r.str("kind");
   b.namespace_ = r.optStr("namespace");
   b.name = r.str("name", true);
   if (auto port = r.optInt("port", 1, 65535)) b.port = int(*port);
-  if (auto w = r.optInt("weight", 0, 1000000)) b.weight = int(*w);
   return b;
+}
+
+HeaderModifier decodeHeaderModifier(const Reader& r) {
+  HeaderModifier m;
+  auto headers = [&](const char* key, std::vector<HTTPHeader>* out) {
+    r.each(key, [&](const Reader& h) {
+      out->push_back({h.str("name", true), h.str("value", true)});
+    });
+  };
+  headers("set", &m.set);
+  headers("add", &m.add);
+  m.remove = r.strList("remove");
+  return m;
+}
+
+PathModifier decodePathModifier(const Reader& r) {
+  PathModifier p;
+  p.type = r.str("type", true);
+  if (p.type == "ReplaceFullPath") {
+    p.value = r.str("replaceFullPath", true);
+  } else if (p.type == "ReplacePrefixMatch") {
+    p.value = r.str("replacePrefixMatch", true);
+  } else {
+    throw FieldError{r.path() + ".type", "must be ReplaceFullPath or ReplacePrefixMatch"};
+  }
+  return p;
+}
+
+HTTPRouteFilterSpec decodeFilter(const Reader& r) {
+  HTTPRouteFilterSpec f;
+  f.type = r.str("type", true);
+  if (f.type == "RequestHeaderModifier") {
+    f.request_header_modifier = decodeHeaderModifier(r.child("requestHeaderModifier"));
+  } else if (f.type == "ResponseHeaderModifier") {
+    f.response_header_modifier = decodeHeaderModifier(r.child("responseHeaderModifier"));
+  } else if (f.type == "RequestRedirect") {
+    Reader x = r.child("requestRedirect");
+    RequestRedirect rr;
+    rr.scheme = x.optStr("scheme");
+    rr.hostname = x.optStr("hostname");
+    if (x.has("path")) rr.path = decodePathModifier(x.child("path"));
+    if (auto p = x.optInt("port", 1, 65535)) rr.port = int(*p);
+    if (auto c = x.optInt("statusCode", 300, 399)) rr.status_code = int(*c);
+    f.request_redirect = rr;
+  } else if (f.type == "URLRewrite") {
+    Reader x = r.child("urlRewrite");
+    URLRewrite u;
+    u.hostname = x.optStr("hostname");
+    if (x.has("path")) u.path = decodePathModifier(x.child("path"));
+    f.url_rewrite = u;
+  } else if (f.type == "RequestMirror") {
+    Reader x = r.child("requestMirror");
+    RequestMirror m;
+    m.backend_ref = decodeObjectRef(x.child("backendRef"));
+    if (auto p = x.optInt("percent", 0, 100)) m.percent = int(*p);
+    if (x.has("fraction")) {
+      Reader fr = x.child("fraction");
+      m.fraction_numerator = int(fr.integer("numerator", 0, INT32_MAX));
+      if (auto d = fr.optInt("denominator", 1, INT32_MAX)) m.fraction_denominator = int(*d);
+    }
+    f.request_mirror = m;
+  } else if (f.type == "CORS") {
+    Reader x = r.child("cors");
+    CORS c;
+    c.allow_origins = x.strList("allowOrigins");
+    c.allow_methods = x.strList("allowMethods");
+    c.allow_headers = x.strList("allowHeaders");
+    c.expose_headers = x.strList("exposeHeaders");
+    c.allow_credentials = x.optBool("allowCredentials");
+    if (auto a = x.optInt("maxAge", 0, INT32_MAX)) c.max_age = int(*a);
+    f.cors = c;
+  } else if (f.type == "ExtensionRef") {
+    Reader x = r.child("extensionRef");
+    f.extension_ref =
+        LocalObjectReference{x.str("group", true), x.str("kind", true), x.str("name", true)};
+  } else {
+    throw FieldError{r.path() + ".type", "unknown filter type " + f.type};
+  }
+  return f;
+}
+
+BackendRef decodeBackendRef(const Reader& r) {
+  BackendRef b;
+  BackendObjectReference o = decodeObjectRef(r);
+  b.group = o.group;
+  b.kind = o.kind;
+  b.namespace_ = o.namespace_;
+  b.name = o.name;
+  b.port = o.port;
+  if (auto w = r.optInt("weight", 0, 1000000)) b.weight = int(*w);
+  r.each("filters", [&](const Reader& f) { b.filters.push_back(decodeFilter(f)); });
+  return b;
+}
+
+HeaderMatch decodeHeaderMatch(const Reader& r) {
+  HeaderMatch h;
+  if (r.has("type")) h.type = r.str("type");
+  if (h.type != "Exact" && h.type != "RegularExpression") {
+    throw FieldError{r.path() + ".type", "must be Exact or RegularExpression"};
+  }
+  h.name = r.str("name", true);
+  if (h.name.empty()) throw FieldError{r.path() + ".name", "must not be empty"};
+  h.value = r.str("value", true);
+  return h;
+}
+
+Listener decodeListener(const Reader& l) {
+  Listener li;
+  li.name = l.str("name", true);
+  li.protocol = l.str("protocol", true);
+  li.port = int(l.integer("port", 1, 65535));
+  li.hostname = l.optStr("hostname");
+  if (l.has("tls")) {
+    Reader t = l.child("tls");
+    ListenerTls tls;
+    if (t.has("mode")) tls.mode = t.str("mode");
+    t.each("certificateRefs", [&](const Reader& c) {
+      SecretObjectReference s;
+      s.group = c.str("group");
+      if (c.has("kind")) s.kind = c.str("kind");
+      s.name = c.str("name", true);
+      s.namespace_ = c.optStr("namespace");
+      tls.certificate_refs.push_back(s);
+    });
+    li.tls = tls;
+  }
+  if (l.has("allowedRoutes")) {
+    Reader ar = l.child("allowedRoutes");
+    if (ar.has("namespaces")) {
+      Reader ns = ar.child("namespaces");
+      if (ns.has("from")) li.allowed_routes.from = ns.str("from");
+      const auto& from = li.allowed_routes.from;
+      if (from != "All" && from != "Same" && from != "Selector" && from != "None") {
+        throw FieldError{ns.path() + ".from", "must be All, Same, Selector or None"};
+      }
+      if (ns.has("selector")) li.allowed_routes.selector = decodeSelector(ns.child("selector"));
+    }
+    if (ar.has("kinds")) {
+      std::vector<RouteGroupKind> kinds;
+      ar.each("kinds", [&](const Reader& k) {
+        RouteGroupKind rk;
+        if (k.has("group")) rk.group = k.str("group");
+        rk.kind = k.str("kind", true);
+        kinds.push_back(rk);
+      });
+      li.allowed_routes.kinds = kinds;
+    }
+  }
+  return li;
 }
 
 Object decodeObject(const Reader& root, const std::string& kind, const std::string& source) {
@@ -137,6 +398,8 @@ Object decodeObject(const Reader& root, const std::string& kind, const std::stri
     GatewayClass gc;
     gc.meta = decodeMeta(root, false, source);
     gc.controller_name = spec.str("controllerName", true);
+    if (spec.has("parametersRef"))
+      gc.parameters_ref = decodeParametersRef(spec.child("parametersRef"));
     return gc;
   }
   if (kind == "Gateway") {
@@ -146,18 +409,32 @@ Object decodeObject(const Reader& root, const std::string& kind, const std::stri
     spec.each("addresses", [&](const Reader& a) {
       GatewayAddress addr;
       if (a.has("type")) addr.type = a.str("type");
-      addr.value = a.str("value", true);
+      addr.value = a.str("value");
       g.addresses.push_back(addr);
     });
-    spec.each("listeners", [&](const Reader& l) {
-      Listener li;
-      li.name = l.str("name", true);
-      li.protocol = l.str("protocol", true);
-      li.port = int(l.integer("port", 1, 65535));
-      li.hostname = l.optStr("hostname");
-      g.listeners.push_back(li);
-    });
+    spec.each("listeners", [&](const Reader& l) { g.listeners.push_back(decodeListener(l)); });
+    if (spec.has("infrastructure")) {
+      Reader inf = spec.child("infrastructure");
+      if (inf.has("parametersRef")) {
+        g.infrastructure_parameters_ref = decodeParametersRef(inf.child("parametersRef"));
+      }
+    }
+    if (spec.has("allowedListeners")) {
+      Reader al = spec.child("allowedListeners");
+      if (al.has("namespaces")) {
+        Reader ns = al.child("namespaces");
+        g.allowed_listeners_from = ns.has("from") ? ns.str("from") : "None";
+        if (ns.has("selector")) g.allowed_listeners_selector = decodeSelector(ns.child("selector"));
+      }
+    }
     return g;
+  }
+  if (kind == "ListenerSet") {
+    ListenerSet ls;
+    ls.meta = decodeMeta(root, true, source);
+    ls.parent_ref = decodeParentRef(spec.child("parentRef"));
+    spec.each("listeners", [&](const Reader& l) { ls.listeners.push_back(decodeListener(l)); });
+    return ls;
   }
   if (kind == "HTTPRoute") {
     HTTPRoute rt;
@@ -183,25 +460,119 @@ Object decodeObject(const Reader& root, const std::string& kind, const std::stri
             }
           }
         }
+        m.each("headers", [&](const Reader& h) { match.headers.push_back(decodeHeaderMatch(h)); });
+        m.each("queryParams",
+               [&](const Reader& q) { match.query_params.push_back(decodeHeaderMatch(q)); });
+        match.method = m.optStr("method");
         rule.matches.push_back(match);
       });
-      r.each("backendRefs", [&](const Reader& b) { rule.backend_refs.push_back(decodeBackendRef(b)); });
+      r.each("filters", [&](const Reader& f) { rule.filters.push_back(decodeFilter(f)); });
+      r.each("backendRefs",
+             [&](const Reader& b) { rule.backend_refs.push_back(decodeBackendRef(b)); });
+      if (r.has("timeouts")) {
+        Reader t = r.child("timeouts");
+        rule.timeouts = HTTPRouteTimeouts{t.optStr("request"), t.optStr("backendRequest")};
+      }
+      if (r.has("retry")) {
+        Reader t = r.child("retry");
+        HTTPRouteRetry retry;
+        t.each("codes", [&](const Reader& c) {
+          int64_t v;
+          if (!c.node().IsScalar() || !YAML::convert<int64_t>::decode(c.node(), v) || v < 400 ||
+              v > 599) {
+            throw FieldError{c.path(), "must be an HTTP status code between 400 and 599"};
+          }
+          retry.codes.push_back(int(v));
+        });
+        if (auto a = t.optInt("attempts", 0, 1000)) retry.attempts = int(*a);
+        retry.backoff = t.optStr("backoff");
+        rule.retry = retry;
+      }
       rt.rules.push_back(rule);
     });
     return rt;
   }
+  if (kind == "ReferenceGrant") {
+    ReferenceGrant g;
+    g.meta = decodeMeta(root, true, source);
+    spec.each("from", [&](const Reader& f) {
+      g.from.push_back({f.str("group"), f.str("kind", true), f.str("namespace", true)});
+    });
+    spec.each("to", [&](const Reader& t) {
+      g.to.push_back({t.str("group"), t.str("kind", true), t.optStr("name")});
+    });
+    return g;
+  }
+  if (kind == "Namespace") {
+    Namespace n;
+    n.meta = decodeMeta(root, false, source);
+    return n;
+  }
+  if (kind == "Secret") {
+    Secret s;
+    s.meta = decodeMeta(root, true, source);
+    s.type = root.str("type");
+    for (const auto& [k, v] : root.strMap("data")) {
+      std::string decoded;
+      if (!base64Decode(v, &decoded)) {
+        s.data_valid = false;
+        continue;
+      }
+      s.data[k] = decoded;
+    }
+    for (const auto& [k, v] : root.strMap("stringData")) s.data[k] = v;
+    return s;
+  }
+  if (kind == "ConfigMap") {
+    ConfigMap c;
+    c.meta = decodeMeta(root, true, source);
+    c.data = root.strMap("data");
+    return c;
+  }
+  if (kind == "HTTPRouteFilter") {
+    EgHTTPRouteFilter f;
+    f.meta = decodeMeta(root, true, source);
+    if (spec.has("urlRewrite")) {
+      Reader u = spec.child("urlRewrite");
+      if (u.has("path")) {
+        Reader p = u.child("path");
+        if (p.has("replaceRegexMatch")) {
+          Reader rm = p.child("replaceRegexMatch");
+          f.rewrite_path_regex_pattern = rm.str("pattern", true);
+          f.rewrite_path_regex_substitution = rm.str("substitution", true);
+        }
+      }
+      if (u.has("hostname")) {
+        Reader h = u.child("hostname");
+        if (h.str("type") == "Header") f.rewrite_hostname_header = h.str("header", true);
+      }
+    }
+    if (spec.has("directResponse")) {
+      Reader d = spec.child("directResponse");
+      if (auto c = d.optInt("statusCode", 100, 599)) f.direct_response_status = int(*c);
+      f.direct_response_content_type = d.optStr("contentType");
+      if (d.has("body")) {
+        Reader b = d.child("body");
+        f.direct_response_body = b.optStr("inline");
+      }
+    }
+    return f;
+  }
   if (kind == "Service") {
     Service s;
     s.meta = decodeMeta(root, true, source);
+    if (spec.has("type")) s.type = spec.str("type");
     spec.each("ports", [&](const Reader& p) {
       ServicePort sp;
       sp.name = p.str("name");
       sp.port = int(p.integer("port", 1, 65535));
+      if (p.has("protocol")) sp.protocol = p.str("protocol");
       if (p.has("targetPort")) {
         int64_t v;
         const YAML::Node& tn = p.node()["targetPort"];
         if (tn.IsScalar() && YAML::convert<int64_t>::decode(tn, v)) {
-          if (v < 1 || v > 65535) throw FieldError{p.path() + ".targetPort", "must be between 1 and 65535"};
+          if (v < 1 || v > 65535)
+            throw FieldError{p.path() + ".targetPort", "must be between 1 and 65535"};
           sp.target_port = int(v);
         } else {
           sp.target_port = p.str("targetPort");
@@ -240,14 +611,19 @@ Object decodeObject(const Reader& root, const std::string& kind, const std::stri
 
 bool isKnownKind(const std::string& api_version, const std::string& kind) {
   if (api_version.rfind("gateway.networking.k8s.io/", 0) == 0) {
-    return kind == "GatewayClass" || kind == "Gateway" || kind == "HTTPRoute";
+    return kind == "GatewayClass" || kind == "Gateway" || kind == "HTTPRoute" ||
+           kind == "ListenerSet" || kind == "ReferenceGrant";
   }
-  if (api_version == "v1") return kind == "Service";
+  if (api_version == "v1") {
+    return kind == "Service" || kind == "Namespace" || kind == "Secret" || kind == "ConfigMap";
+  }
   if (api_version == "discovery.k8s.io/v1") return kind == "EndpointSlice";
+  if (api_version == "gateway.envoyproxy.io/v1alpha1") return kind == "HTTPRouteFilter";
   return false;
 }
 
-void decodeDocument(const YAML::Node& doc, const std::string& source, size_t index, DecodeResult& out) {
+void decodeDocument(const YAML::Node& doc, const std::string& source, size_t index,
+                    DecodeResult& out) {
   const std::string where = source + " doc " + std::to_string(index);
   if (!doc || doc.IsNull()) return;
   if (!doc.IsMap()) {
@@ -307,12 +683,46 @@ DecodeResult decodeFile(const std::string& path) {
 }
 
 std::string kindOf(const Object& o) {
-  static const char* kNames[] = {"GatewayClass", "Gateway", "HTTPRoute", "Service", "EndpointSlice"};
+  static const char* kNames[] = {"GatewayClass",  "Gateway",     "HTTPRoute",      "Service",
+                                 "EndpointSlice", "ListenerSet", "ReferenceGrant", "Namespace",
+                                 "Secret",        "ConfigMap",   "HTTPRouteFilter"};
+  static_assert(std::variant_size_v<Object> == std::size(kNames));
   return kNames[o.index()];
 }
 
 const ObjectMeta& metaOf(const Object& o) {
   return std::visit([](const auto& v) -> const ObjectMeta& { return v.meta; }, o);
+}
+
+ObjectMeta& metaOf(Object& o) {
+  return std::visit([](auto& v) -> ObjectMeta& { return v.meta; }, o);
+}
+
+std::string apiVersionOf(const std::string& kind) {
+  if (kind == "GatewayClass" || kind == "Gateway" || kind == "HTTPRoute" || kind == "ListenerSet") {
+    return "gateway.networking.k8s.io/v1";
+  }
+  if (kind == "ReferenceGrant") return "gateway.networking.k8s.io/v1beta1";
+  if (kind == "EndpointSlice") return "discovery.k8s.io/v1";
+  if (kind == "HTTPRouteFilter") return "gateway.envoyproxy.io/v1alpha1";
+  return "v1";
+}
+
+bool LabelSelector::matches(const std::map<std::string, std::string>& labels) const {
+  for (const auto& [k, v] : match_labels) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  for (const auto& e : match_expressions) {
+    auto it = labels.find(e.key);
+    bool in = it != labels.end() &&
+              std::find(e.values.begin(), e.values.end(), it->second) != e.values.end();
+    if (e.op == "In" && !in) return false;
+    if (e.op == "NotIn" && in) return false;
+    if (e.op == "Exists" && it == labels.end()) return false;
+    if (e.op == "DoesNotExist" && it != labels.end()) return false;
+  }
+  return true;
 }
 
 }  // namespace torii::config

@@ -4,10 +4,20 @@
 
 namespace torii::config {
 
-std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version, std::vector<std::string>* messages) {
+std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version,
+                                        std::vector<std::string>* messages) {
   auto s = std::make_shared<Snapshot>();
   s->version = version;
   for (const auto& l : ir.listeners) {
+    if (l.protocol != "HTTP") {
+      // TLS termination is not in the data plane yet: an HTTPS listener is not opened rather
+      // than served in plain text. Ir carries its certificates (IrListener::certificates).
+      if (messages) {
+        messages->push_back("listener " + l.address + ":" + std::to_string(l.port) + ": " +
+                            l.protocol + " is not served by the data plane yet");
+      }
+      continue;
+    }
     ListenerConfig lc;
     lc.address = l.address;
     lc.port = l.port;
@@ -23,7 +33,9 @@ std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version, std::vec
       ce.addr.sin_family = AF_INET;
       ce.addr.sin_port = htons(uint16_t(e.port));
       if (inet_pton(AF_INET, e.address.c_str(), &ce.addr.sin_addr) != 1) {
-        if (messages) messages->push_back("cluster " + c.name + ": endpoint address " + e.address + " is not IPv4");
+        if (messages)
+          messages->push_back("cluster " + c.name + ": endpoint address " + e.address +
+                              " is not IPv4");
         continue;
       }
       ce.key = (uint64_t(ntohl(ce.addr.sin_addr.s_addr)) << 16) | uint64_t(e.port);

@@ -38,6 +38,7 @@ struct Snapshot {
 
 // Compiles an Ir into a Snapshot. Endpoint addresses that are not IPv4 literals are dropped and
 // reported in `messages`.
-std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version, std::vector<std::string>* messages);
+std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version,
+                                        std::vector<std::string>* messages);
 
 }  // namespace torii::config

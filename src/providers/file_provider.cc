@@ -1,45 +1,170 @@
 #include "providers/file_provider.h"
 
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace torii::providers {
+namespace fs = std::filesystem;
+namespace {
 
-config::DecodeResult loadDirectories(const std::vector<std::string>& dirs) {
-  namespace fs = std::filesystem;
-  config::DecodeResult all;
+bool isConfigFile(const fs::path& p) {
+  auto name = p.filename().string();
+  if (name.empty() || name[0] == '.') return false;  // editor swap files, atomic-rename temporaries
+  auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+void append(config::DecodeResult& all, config::DecodeResult&& r) {
+  for (auto& o : r.objects) all.objects.push_back(std::move(o));
+  all.errors.insert(all.errors.end(), r.errors.begin(), r.errors.end());
+  all.ignored.insert(all.ignored.end(), r.ignored.begin(), r.ignored.end());
+}
+
+std::vector<std::string> listConfigFiles(const std::vector<std::string>& dirs,
+                                         std::vector<std::string>* errors) {
+  std::vector<std::string> out;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       if (fs::is_regular_file(dir, ec)) {
-        auto r = config::decodeFile(dir);
-        for (auto& o : r.objects) all.objects.push_back(std::move(o));
-        all.errors.insert(all.errors.end(), r.errors.begin(), r.errors.end());
-        all.ignored.insert(all.ignored.end(), r.ignored.begin(), r.ignored.end());
-        continue;
+        out.push_back(dir);
+      } else {
+        errors->push_back(dir + ": not a directory");
       }
-      all.errors.push_back(dir + ": not a directory");
       continue;
     }
     std::vector<std::string> files;
-    for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+    for (auto it = fs::recursive_directory_iterator(
+             dir, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (!it->is_regular_file(ec)) continue;
-      auto ext = it->path().extension().string();
-      auto name = it->path().filename().string();
-      if (!name.empty() && name[0] == '.') continue;  // editor swap files, atomic-rename temporaries
-      if (ext == ".yaml" || ext == ".yml" || ext == ".json") files.push_back(it->path().string());
+      if (isConfigFile(it->path())) files.push_back(it->path().string());
     }
-    if (ec) all.errors.push_back(dir + ": " + ec.message());
+    if (ec) errors->push_back(dir + ": " + ec.message());
     std::sort(files.begin(), files.end());
-    for (const auto& f : files) {
-      auto r = config::decodeFile(f);
-      for (auto& o : r.objects) all.objects.push_back(std::move(o));
-      all.errors.insert(all.errors.end(), r.errors.begin(), r.errors.end());
-      all.ignored.insert(all.ignored.end(), r.ignored.begin(), r.ignored.end());
+    out.insert(out.end(), files.begin(), files.end());
+  }
+  return out;
+}
+
+std::string objectKey(const config::Object& o) {
+  const auto& m = config::metaOf(o);
+  return config::kindOf(o) + "/" + m.namespace_ + "/" + m.name;
+}
+
+}  // namespace
+
+config::DecodeResult loadDirectories(const std::vector<std::string>& dirs) {
+  config::DecodeResult all;
+  for (const auto& f : listConfigFiles(dirs, &all.errors)) append(all, config::decodeFile(f));
+  return all;
+}
+
+FileProvider::~FileProvider() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+config::DecodeResult FileProvider::load() {
+  config::DecodeResult all;
+  std::map<std::string, std::vector<config::Object>> good;
+  for (const auto& f : listConfigFiles(dirs_, &all.errors)) {
+    config::DecodeResult r = config::decodeFile(f);
+    if (r.errors.empty()) {
+      good[f] = r.objects;
+    } else if (auto it = last_good_.find(f); it != last_good_.end()) {
+      // Keep the last good version of what this file no longer provides.
+      std::set<std::string> have;
+      for (const auto& o : r.objects) have.insert(objectKey(o));
+      size_t kept = 0;
+      for (const auto& o : it->second) {
+        if (!have.count(objectKey(o))) {
+          r.objects.push_back(o);
+          ++kept;
+        }
+      }
+      if (kept)
+        r.errors.push_back(f + ": kept " + std::to_string(kept) +
+                           " object(s) of its last good version");
+      good[f] = it->second;
+    }
+    append(all, std::move(r));
+  }
+  last_good_ = std::move(good);
+  return all;
+}
+
+Result<int> FileProvider::watch() {
+  if (fd_ < 0) {
+    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd_ < 0) return Error{std::string("inotify_init1: ") + std::strerror(errno)};
+  }
+  addWatches();
+  return fd_;
+}
+
+void FileProvider::addWatches() {
+  // Close-write and renames cover editors, `cp`, `kubectl`-style writers and write-then-rename;
+  // IN_MODIFY is left out on purpose (a file being written is read once it is closed).
+  constexpr uint32_t kMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
+                             IN_DELETE_SELF | IN_MOVE_SELF;
+  for (const auto& dir : dirs_) {
+    std::error_code ec;
+    std::vector<std::string> paths;
+    if (fs::is_directory(dir, ec)) {
+      paths.push_back(dir);
+      for (auto it = fs::recursive_directory_iterator(
+               dir, fs::directory_options::skip_permission_denied, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_directory(ec)) paths.push_back(it->path().string());
+      }
+    } else {
+      // A single file (or a path that does not exist yet): watch the directory holding it.
+      auto parent = fs::path(dir).parent_path();
+      paths.push_back(parent.empty() ? "." : parent.string());
+    }
+    for (const auto& p : paths) {
+      if (inotify_add_watch(fd_, p.c_str(), kMask) >= 0) watched_.insert(p);
     }
   }
-  return all;
+}
+
+bool FileProvider::readEvents() {
+  if (fd_ < 0) return false;
+  alignas(inotify_event) char buf[16384];
+  bool relevant = false;
+  bool new_dirs = false;
+  for (;;) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) break;
+    for (char* p = buf; p < buf + n;) {
+      auto* ev = reinterpret_cast<inotify_event*>(p);
+      p += sizeof(inotify_event) + ev->len;
+      if (ev->mask & IN_Q_OVERFLOW) {
+        relevant = true;
+        continue;
+      }
+      if (ev->mask & IN_IGNORED) {  // a watched directory went away (or was replaced)
+        new_dirs = true;
+        relevant = true;
+        continue;
+      }
+      std::string name = ev->len ? std::string(ev->name) : std::string();
+      if (ev->mask & IN_ISDIR) {
+        new_dirs = true;
+        relevant = true;
+        continue;
+      }
+      if (name.empty() || isConfigFile(name)) relevant = true;
+    }
+  }
+  if (new_dirs) addWatches();
+  return relevant;
 }
 
 }  // namespace torii::providers

@@ -255,7 +255,12 @@ awaitable<void> DownstreamConn::serve() {
 
       // Requests whose body is not fully read cannot keep the connection after a local reply.
       const bool body_pending = has_body && !r.message_complete;
-      const routing::Route* route = lc ? lc->routes.match(host, path) : nullptr;
+      const routing::Route* route =
+          lc ? lc->routes.match(host, path,
+                                {h.method, &h.headers,
+                                 target.size() > path.size() ? target.substr(path.size() + 1)
+                                                             : std::string_view()})
+             : nullptr;
       if (!route) {
         Stats::inc(w_.stats.downstream_rq_no_route);
         in_begin_ += r.consumed;

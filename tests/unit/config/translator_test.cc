@@ -119,5 +119,294 @@ TEST(Translator, Hostnames) {
   EXPECT_EQ(intersectHostnames("a.example.com", "b.example.com"), "");
 }
 
+const ObjectStatus* find(const TranslateResult& r, const std::string& kind,
+                         const std::string& name) {
+  for (const auto& o : r.status.objects) {
+    if (o.kind == kind && o.name == name) return &o;
+  }
+  return nullptr;
+}
+
+const Condition* condition(const std::vector<Condition>& cs, const std::string& type) {
+  for (const auto& c : cs) {
+    if (c.type == type) return &c;
+  }
+  return nullptr;
+}
+
+std::string cs(const std::vector<Condition>& cs, const std::string& type) {
+  const Condition* c = condition(cs, type);
+  return c ? c->status + "/" + c->reason : "absent";
+}
+
+const char* kRoute = R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: r, namespace: ns, generation: 3}
+spec:
+  parentRefs: [{name: gw, sectionName: b}]
+  rules:
+  - backendRefs: [{name: svc, port: 80}]
+)";
+
+TEST(TranslatorStatus, GatewayClassGatewayListenersAndRoute) {
+  auto r = translateYaml(kRoute);
+  const ObjectStatus* gc = find(r, "GatewayClass", "torii");
+  ASSERT_NE(gc, nullptr);
+  EXPECT_EQ(cs(gc->conditions, "Accepted"), "True/Accepted");
+  EXPECT_EQ(find(r, "GatewayClass", "other"), nullptr);  // not ours
+  EXPECT_EQ(find(r, "Gateway", "foreign"), nullptr);
+  const ObjectStatus* gw = find(r, "Gateway", "gw");
+  ASSERT_NE(gw, nullptr);
+  EXPECT_EQ(cs(gw->conditions, "Accepted"), "True/Accepted");
+  EXPECT_EQ(cs(gw->conditions, "Programmed"), "True/Programmed");
+  ASSERT_EQ(gw->addresses.size(), 1u);
+  EXPECT_EQ(gw->addresses[0].value, "127.0.0.1");
+  ASSERT_EQ(gw->listeners.size(), 2u);
+  EXPECT_EQ(gw->listeners[0].attached_routes, 0);
+  EXPECT_EQ(gw->listeners[1].attached_routes, 1);
+  EXPECT_EQ(gw->listeners[1].supported_kinds.size(), 1u);
+  EXPECT_EQ(cs(gw->listeners[1].conditions, "Conflicted"), "False/NoConflicts");
+  const ObjectStatus* rt = find(r, "HTTPRoute", "r");
+  ASSERT_NE(rt, nullptr);
+  ASSERT_EQ(rt->parents.size(), 1u);
+  EXPECT_EQ(rt->parents[0].controller_name, kControllerName);
+  EXPECT_EQ(cs(rt->parents[0].conditions, "Accepted"), "True/Accepted");
+  EXPECT_EQ(cs(rt->parents[0].conditions, "ResolvedRefs"), "True/ResolvedRefs");
+  EXPECT_EQ(condition(rt->parents[0].conditions, "Accepted")->observed_generation, 3);
+  EXPECT_FALSE(hasProblems(r.status));
+}
+
+TEST(TranslatorStatus, RouteRejections) {
+  auto r = translateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: nosection, namespace: ns}
+spec:
+  parentRefs: [{name: gw, sectionName: nope}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: otherns, namespace: elsewhere}
+spec:
+  parentRefs: [{name: gw, namespace: ns}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: nohost, namespace: ns}
+spec:
+  parentRefs: [{name: gw, sectionName: a}]
+  hostnames: [example.org]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: badport, namespace: ns}
+spec:
+  parentRefs: [{name: gw, port: 9999}]
+)");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "nosection")->parents[0].conditions, "Accepted"),
+            "False/NoMatchingParent");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "otherns")->parents[0].conditions, "Accepted"),
+            "False/NotAllowedByListeners");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "nohost")->parents[0].conditions, "Accepted"),
+            "False/NoMatchingListenerHostname");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "badport")->parents[0].conditions, "Accepted"),
+            "False/NoMatchingParent");
+  for (const auto& l : find(r, "Gateway", "gw")->listeners) EXPECT_EQ(l.attached_routes, 0);
+  EXPECT_TRUE(hasProblems(r.status));
+}
+
+TEST(TranslatorStatus, BackendReasonsAndReferenceGrant) {
+  const std::string routes = R"(
+apiVersion: v1
+kind: Service
+metadata: {name: far, namespace: other}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: grpc, namespace: ns}
+spec: {ports: [{port: 80, appProtocol: grpc}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: kind, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{group: example.com, kind: Thing, name: x}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: cross, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: far, namespace: other, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: missing, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: nope, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: proto, namespace: ns}
+spec:
+  parentRefs: [{name: gw}]
+  rules: [{backendRefs: [{name: grpc, port: 80}]}]
+)";
+  auto r = translateYaml(routes);
+  auto reason = [&](const char* name) {
+    return cs(find(r, "HTTPRoute", name)->parents[0].conditions, "ResolvedRefs");
+  };
+  EXPECT_EQ(reason("kind"), "False/InvalidKind");
+  EXPECT_EQ(reason("cross"), "False/RefNotPermitted");
+  EXPECT_EQ(reason("missing"), "False/BackendNotFound");
+  EXPECT_EQ(reason("proto"), "False/UnsupportedProtocol");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "cross")->parents[0].conditions, "Accepted"), "True/Accepted");
+
+  auto granted = translateYaml(routes + R"(
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: g, namespace: other}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: ns}]
+  to: [{group: "", kind: Service}]
+)");
+  EXPECT_EQ(cs(find(granted, "HTTPRoute", "cross")->parents[0].conditions, "ResolvedRefs"),
+            "True/ResolvedRefs");
+}
+
+TEST(TranslatorStatus, ListenerValidation) {
+  auto r = translateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: odd, namespace: ns}
+spec:
+  gatewayClassName: torii
+  listeners:
+  - {name: udp, protocol: UDP, port: 53}
+  - name: kinds
+    protocol: HTTP
+    port: 80
+    allowedRoutes: {kinds: [{kind: HTTPRoute}, {kind: TCPRoute}]}
+  - {name: dup, protocol: HTTP, port: 80}
+  - {name: tls, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: nope}]}}
+  - {name: proto, protocol: HTTPS, port: 80, hostname: x.org, tls: {certificateRefs: [{name: nope}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: params, namespace: ns}
+spec:
+  gatewayClassName: torii
+  infrastructure: {parametersRef: {group: x.io, kind: P, name: p}}
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+)");
+  const ObjectStatus* gw = find(r, "Gateway", "odd");
+  ASSERT_EQ(gw->listeners.size(), 5u);
+  EXPECT_EQ(cs(gw->listeners[0].conditions, "Accepted"), "False/UnsupportedProtocol");
+  EXPECT_TRUE(gw->listeners[0].supported_kinds.empty());
+  EXPECT_EQ(cs(gw->listeners[1].conditions, "ResolvedRefs"), "False/InvalidRouteKinds");
+  EXPECT_EQ(gw->listeners[1].supported_kinds.size(), 1u);
+  EXPECT_EQ(cs(gw->listeners[2].conditions, "Conflicted"), "True/HostnameConflict");
+  EXPECT_EQ(cs(gw->listeners[3].conditions, "ResolvedRefs"), "False/InvalidCertificateRef");
+  EXPECT_EQ(cs(gw->listeners[3].conditions, "Programmed"), "False/Invalid");
+  EXPECT_EQ(cs(gw->listeners[4].conditions, "Conflicted"), "True/ProtocolConflict");
+  EXPECT_EQ(cs(gw->conditions, "Accepted"), "True/ListenersNotValid");
+  EXPECT_EQ(cs(find(r, "Gateway", "params")->conditions, "Accepted"), "False/InvalidParameters");
+}
+
+TEST(TranslatorStatus, AssignedAddressAndSelector) {
+  auto d = decodeManifests(std::string(kBase) + R"(
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team, labels: {expose: "yes"}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: pooled, namespace: ns}
+spec:
+  gatewayClassName: torii
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+    allowedRoutes: {namespaces: {from: Selector, selector: {matchLabels: {expose: "yes"}}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: a, namespace: team}
+spec: {parentRefs: [{name: pooled, namespace: ns}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: b, namespace: ns}
+spec: {parentRefs: [{name: pooled}]}
+)",
+                           "t");
+  ASSERT_TRUE(d.errors.empty()) << d.errors[0];
+  EXPECT_EQ(gatewaysNeedingAddress(d.objects), std::vector<std::string>{"ns/pooled"});
+  TranslateOptions o;
+  o.assigned_addresses["ns/pooled"] = "127.0.1.7";
+  auto r = translate(d.objects, o);
+  const ObjectStatus* gw = find(r, "Gateway", "pooled");
+  ASSERT_EQ(gw->addresses.size(), 1u);
+  EXPECT_EQ(gw->addresses[0].value, "127.0.1.7");
+  EXPECT_EQ(gw->listeners[0].attached_routes, 1);
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "a")->parents[0].conditions, "Accepted"), "True/Accepted");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "b")->parents[0].conditions, "Accepted"),
+            "False/NotAllowedByListeners");
+  bool bound = false;
+  for (const auto& l : r.ir.listeners) bound |= l.address == "127.0.1.7";
+  EXPECT_TRUE(bound);
+}
+
+TEST(TranslatorStatus, InvalidRegexIsUnsupportedValue) {
+  auto r = translateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: re, namespace: ns}
+spec:
+  parentRefs: [{name: gw, sectionName: b}]
+  rules:
+  - matches: [{path: {type: RegularExpression, value: "/(unclosed"}}]
+    backendRefs: [{name: svc, port: 80}]
+)");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "re")->parents[0].conditions, "Accepted"),
+            "False/UnsupportedValue");
+}
+
+TEST(TranslatorStatus, Durations) {
+  EXPECT_EQ(parseGatewayDuration("10s"), 10000);
+  EXPECT_EQ(parseGatewayDuration("1m30s"), 90000);
+  EXPECT_EQ(parseGatewayDuration("500ms"), 500);
+  EXPECT_EQ(parseGatewayDuration("1h"), 3600000);
+  EXPECT_EQ(parseGatewayDuration("0s"), 0);
+  EXPECT_FALSE(parseGatewayDuration(""));
+  EXPECT_FALSE(parseGatewayDuration("10"));
+  EXPECT_FALSE(parseGatewayDuration("1x"));
+  EXPECT_FALSE(parseGatewayDuration("123456s"));
+}
+
+TEST(TranslatorStatus, JsonAndTransitions) {
+  auto r = translateYaml(kRoute);
+  stampTransitions(r.status, nullptr, "2026-01-01T00:00:00Z");
+  auto again = translateYaml(kRoute);
+  stampTransitions(again.status, &r.status, "2026-01-02T00:00:00Z");
+  EXPECT_EQ(find(again, "Gateway", "gw")->conditions[0].last_transition_time,
+            "2026-01-01T00:00:00Z");
+  std::string json = statusToJson(again.status);
+  EXPECT_NE(json.find(R"("kind":"List")"), std::string::npos);
+  EXPECT_NE(json.find(R"("attachedRoutes":1)"), std::string::npos);
+  EXPECT_NE(json.find(R"("controllerName":"torii.dev/gateway-controller")"), std::string::npos);
+  std::string yaml = jsonToYaml(json);
+  EXPECT_NE(yaml.find("kind: List"), std::string::npos);
+  EXPECT_NE(yaml.find("status: \"True\""), std::string::npos);
+  EXPECT_NE(jsonToYaml("{").find("invalid JSON"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace torii::config
