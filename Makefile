@@ -19,10 +19,10 @@ build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD)
 
 # Parsers and lifetimes under AddressSanitizer and UndefinedBehaviorSanitizer: the unit tests, and
-# torii/torii-echo for the integration suite's sanitizer pass.
+# torii/torii-echo/torii-llm-sim for the integration suite's sanitizer pass.
 asan: deps
 	@[ -f build-asan/build.ninja ] || cmake --preset asan-ubsan >/dev/null
-	cmake --build build-asan --target unit_tests torii torii-echo
+	cmake --build build-asan --target unit_tests torii torii-echo torii-llm-sim
 
 fuzz-build: deps
 	@[ -f build-fuzz/build.ninja ] || cmake --preset fuzz >/dev/null

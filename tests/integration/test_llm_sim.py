@@ -54,11 +54,17 @@ class LlmSim(_Process):
         return self
 
     def close(self):
+        """SIGTERM (bounded wait); fails when the process did not exit 0 or a sanitizer spoke."""
+        rc = None
         if self.running():
             self.proc.terminate()
-            if self.wait(10) is None:
+            rc = self.wait(10)
+            if rc is None:
                 self._kill()
+        log = self.log_text()
         self._cleanup()
+        if rc != 0 or "Sanitizer" in log or "runtime error:" in log:
+            raise AssertionError(f"torii-llm-sim exited with {rc}:\n{log}")
 
     def __enter__(self):
         return self.start()
