@@ -37,11 +37,12 @@ class DownstreamConn {
   awaitable<bool> localReply(int status, std::string_view body, bool close);
   void setDeadline(std::chrono::nanoseconds d);
   void countStatus(int status);
-  void buildUpstreamHead(const http1::Head& h, std::string_view target, std::string_view host_override,
-                         bool chunked_body);
+  void buildUpstreamHead(const http1::Head& h, std::string_view target,
+                         std::string_view host_override, bool chunked_body);
   void buildClientHead(const http1::Head& resp, bool chunk, bool close, bool keep_alive_10);
-  void appendBody(std::vector<asio::const_buffer>& bufs, const std::vector<std::string_view>& pieces,
-                  bool chunked, std::string& frame_storage);
+  void appendBody(std::vector<asio::const_buffer>& bufs,
+                  const std::vector<std::string_view>& pieces, bool chunked,
+                  std::string& frame_storage);
 
   WorkerState& w_;
   tcp::socket sock_;
@@ -52,9 +53,10 @@ class DownstreamConn {
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::vector<char> up_in_;
-  std::string out_;          // serialised heads
-  std::string frames_;       // chunk framing for one gather write
+  std::string out_;     // serialised heads
+  std::string frames_;  // chunk framing for one gather write
   std::vector<asio::const_buffer> bufs_;
+  std::string coalesce_;  // small gather writes copied into one buffer
   // The listener's config in the snapshot it was last looked up in; holding the snapshot keeps
   // the pointer valid (an idle connection may keep an old snapshot alive until its next request).
   std::shared_ptr<const config::Snapshot> listener_snapshot_;
