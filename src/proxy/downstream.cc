@@ -2,12 +2,15 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
 #include "common/log.h"
 #include "common/strings.h"
 #include "http/http1/writer.h"
+#include "proxy/mirror.h"
+#include "proxy/route_actions.h"
 
 namespace torii::proxy {
 namespace {
@@ -52,6 +55,20 @@ bool isIdempotent(std::string_view m) {
 // and drops what was written from `bufs`. True when everything went out; false with `ec` clear when
 // the rest must be awaited, or with `ec` set on a real error. Most writes complete here, which
 // saves a reactor round trip and a coroutine suspension per write.
+// The wait for an upstream response head: the route's timeouts.backendRequest, else its
+// timeouts.request, else the global --response-timeout. "0s" disables the timeout.
+std::chrono::nanoseconds responseTimeout(const config::IrRoute* ir,
+                                         std::chrono::nanoseconds global) {
+  std::optional<int64_t> ms;
+  if (ir && ir->backend_request_timeout_ms)
+    ms = ir->backend_request_timeout_ms;
+  else if (ir && ir->request_timeout_ms)
+    ms = ir->request_timeout_ms;
+  if (!ms) return global;
+  if (*ms == 0) return std::chrono::hours(24 * 365);
+  return std::chrono::milliseconds(*ms);
+}
+
 constexpr size_t kCoalesceLimit = 16 * 1024;
 
 bool writeNow(tcp::socket& s, std::vector<asio::const_buffer>& bufs, std::string& scratch,
@@ -164,12 +181,20 @@ void DownstreamConn::countStatus(int status) {
     Stats::inc(s.downstream_rs_5xx);
 }
 
-awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bool close) {
+awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bool close,
+                                           std::string_view content_type,
+                                           std::string_view extra_headers, bool raw) {
   countStatus(status);
   out_.clear();
   std::string text(body);
-  text.push_back('\n');
-  http1::localReply(out_, status, text, close);
+  if (!raw) text.push_back('\n');
+  http1::beginResponse(out_, status);
+  http1::appendHeader(out_, "content-type", content_type);
+  http1::appendHeader(out_, "content-length", std::to_string(text.size()));
+  if (close) http1::appendHeader(out_, "connection", "close");
+  out_.append(extra_headers);
+  http1::endHead(out_);
+  if (parser_.head().method != "HEAD") out_.append(text);
   setDeadline(w_.opts.idle_timeout);
   timed_out_ = false;
   bufs_.clear();
@@ -278,6 +303,33 @@ awaitable<void> DownstreamConn::serve() {
           goto request_done;
         }
       }
+      // Route-level actions that answer locally.
+      const config::IrRoute* rir = route->ir.get();
+      const config::IrFilters* filters = rir ? &rir->filters : nullptr;
+      const std::string_view query =
+          target.size() > path.size() ? target.substr(path.size() + 1) : std::string_view();
+      if (filters && filters->direct_response) {
+        const auto& d = *filters->direct_response;
+        in_begin_ += r.consumed;
+        keep = co_await localReply(d.status, d.body, body_pending || !client_keep_alive,
+                                   d.content_type.empty() ? "text/plain" : d.content_type, {},
+                                   /*raw=*/true);
+        goto request_done;
+      }
+      if (filters && filters->redirect) {
+        RedirectRequest rr;
+        rr.host = host;
+        rr.listener_port = lc->port;
+        rr.path = path;
+        rr.query = query;
+        rr.matched_prefix = route->path;
+        std::string extra = "location: " + redirectLocation(*filters->redirect, rr) + "\r\n";
+        in_begin_ += r.consumed;
+        keep = co_await localReply(filters->redirect->status_code, "",
+                                   body_pending || !client_keep_alive, "text/plain", extra,
+                                   /*raw=*/true);
+        goto request_done;
+      }
       const routing::WeightedBackend* backend = route->pick(uint32_t(w_.random() >> 32));
       if (!backend || backend->cluster < 0 || size_t(backend->cluster) >= snap->clusters.size()) {
         in_begin_ += r.consumed;
@@ -297,6 +349,27 @@ awaitable<void> DownstreamConn::serve() {
         }
       }
       const config::ClusterEndpoint& ep = cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
+      const config::IrBackend* rbackend = rir && size_t(backend->index) < rir->backends.size()
+                                              ? &rir->backends[size_t(backend->index)]
+                                              : nullptr;
+
+      // Request filters: header modifiers (route, then backendRef), then URL rewrite. `host` may
+      // point into the header arena, so it is not used after this point.
+      if (filters) applyHeaderModifier(h.headers, filters->request_headers);
+      if (rbackend) applyHeaderModifier(h.headers, rbackend->request_headers);
+      rewritten_.clear();
+      if (filters && filters->rewrite) {
+        const auto& rw = *filters->rewrite;
+        if (rw.hostname) host_override = *rw.hostname;
+        if (rw.path) {
+          rewritten_ = modifyPath(path, route->path, *rw.path);
+          if (!query.empty()) {
+            rewritten_ += '?';
+            rewritten_.append(query);
+          }
+          target = rewritten_;
+        }
+      }
 
       buildUpstreamHead(h, target, host_override, h.chunked);
       // Invite the body (RFC 9110 §10.1.1); the Expect field itself is not forwarded.
@@ -312,7 +385,17 @@ awaitable<void> DownstreamConn::serve() {
       const bool replayable = !has_body && isIdempotent(h.method);
       std::unique_ptr<upstream::UpstreamConn> up;
       bool response_started = false;  // any byte of the final response sent to the client
+      // HTTPRoute retry: re-send a replayable request on the listed status codes and on
+      // connection errors, up to `attempts` more times, `backoff` apart.
+      int retries_left = rir && rir->retry && replayable ? rir->retry->attempts : 0;
+      bool retry_on_status = false;
       for (int attempt = 0;; ++attempt) {
+        if (attempt > 0 && rir && rir->retry && rir->retry->backoff_ms > 0 && retry_on_status) {
+          asio::steady_timer backoff(w_.worker.io(),
+                                     std::chrono::milliseconds(rir->retry->backoff_ms));
+          co_await backoff.async_wait(asio::redirect_error(kUseAwaitable, ec));
+        }
+        retry_on_status = false;
         // ---- Get a connection. ----
         up = w_.pool.acquire(ep.key, /*verify=*/!replayable);
         const bool reused = up != nullptr;
@@ -332,6 +415,12 @@ awaitable<void> DownstreamConn::serve() {
             Stats::inc(w_.stats.upstream_cx_connect_fail);
             log::debug("upstream {} connect failed: {}", ep.text,
                        timed_out_ ? "timeout" : ec.message());
+            if (retries_left > 0) {
+              --retries_left;
+              retry_on_status = true;  // back off before the next try
+              Stats::inc(w_.stats.upstream_rq_retry);
+              continue;
+            }
             in_begin_ += r.consumed;
             {
               keep = co_await localReply(
@@ -369,6 +458,20 @@ awaitable<void> DownstreamConn::serve() {
           size_t s = frames_.size();
           http1::appendLastChunk(frames_, &h.trailers);
           bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+        }
+        if (attempt == 0 && filters && !filters->mirrors.empty()) {
+          // Mirrors get the request as sent upstream; a body still arriving is not mirrored.
+          if (request_done) {
+            std::string copy;
+            for (const auto& b : bufs_) copy.append(static_cast<const char*>(b.data()), b.size());
+            for (const auto& m : filters->mirrors) {
+              if (m.cluster < 0 || size_t(m.cluster) >= snap->clusters.size()) continue;
+              if (m.denominator > 0 && (w_.random() >> 33) % m.denominator >= m.numerator) continue;
+              const auto& mc = snap->clusters[size_t(m.cluster)];
+              if (mc.endpoints.empty()) continue;
+              startMirror(w_, mc.endpoints[w_.rr++ % mc.endpoints.size()], copy);
+            }
+          }
         }
         bool send_ok = TORII_WRITE(up->sock);
         in_begin_ += r.consumed;
@@ -433,7 +536,7 @@ awaitable<void> DownstreamConn::serve() {
         bool chunk_to_client = false, close_client = !client_keep_alive, resp_done = false;
         bool failed = !send_ok;
         timed_out_ = false;
-        setDeadline(o.response_timeout);
+        setDeadline(responseTimeout(rir, o.response_timeout));
         while (!failed && !resp_done) {
           size_t n = co_await up->sock.async_read_some(
               asio::buffer(up_in_.data() + up_end, up_in_.size() - up_end),
@@ -483,10 +586,20 @@ awaitable<void> DownstreamConn::serve() {
                 off += pr.consumed;
                 continue;
               }
+              if (retries_left > 0 && std::find(rir->retry->codes.begin(), rir->retry->codes.end(),
+                                                rh.status) != rir->retry->codes.end()) {
+                retry_on_status = true;
+                failed = true;
+                break;
+              }
               const bool body_framed_by_us = rh.chunked || rh.close_delimited;
               chunk_to_client = body_framed_by_us && !client_10 && !is_head;
               if (body_framed_by_us && client_10) close_client = true;
               if (rh.status == 101) close_client = true;  // no upgrades yet: never reuse
+              if (filters)
+                applyHeaderModifier(resp_parser_.head().headers, filters->response_headers);
+              if (rbackend)
+                applyHeaderModifier(resp_parser_.head().headers, rbackend->response_headers);
               buildClientHead(rh, chunk_to_client, close_client, client_10 && !close_client);
               bufs_.emplace_back(out_.data(), out_.size());
               countStatus(rh.status);
@@ -543,6 +656,12 @@ awaitable<void> DownstreamConn::serve() {
           if (!got_any && reused && replayable && attempt == 0 && !timed_out) {
             Stats::inc(w_.stats.upstream_rq_retry);
             continue;  // stale pooled connection: once more on a fresh one
+          }
+          if (retries_left > 0 && (retry_on_status || (!got_any && !timed_out))) {
+            --retries_left;
+            retry_on_status = true;
+            Stats::inc(w_.stats.upstream_rq_retry);
+            continue;
           }
           if (timed_out) {
             Stats::inc(w_.stats.upstream_rq_timeout);

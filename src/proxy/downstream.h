@@ -34,7 +34,10 @@ class DownstreamConn {
   enum class Phase { kIdle, kHead, kBusy };
   static awaitable<void> run(std::unique_ptr<DownstreamConn> self);
   awaitable<void> serve();
-  awaitable<bool> localReply(int status, std::string_view body, bool close);
+  // Answers locally. `raw`: send `body` as is (else a newline is appended to the text message).
+  awaitable<bool> localReply(int status, std::string_view body, bool close,
+                             std::string_view content_type = "text/plain",
+                             std::string_view extra_headers = {}, bool raw = false);
   void setDeadline(std::chrono::nanoseconds d);
   void countStatus(int status);
   void buildUpstreamHead(const http1::Head& h, std::string_view target,
@@ -53,8 +56,9 @@ class DownstreamConn {
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::vector<char> up_in_;
-  std::string out_;     // serialised heads
-  std::string frames_;  // chunk framing for one gather write
+  std::string out_;        // serialised heads
+  std::string rewritten_;  // request target after a URLRewrite
+  std::string frames_;     // chunk framing for one gather write
   std::vector<asio::const_buffer> bufs_;
   std::string coalesce_;  // small gather writes copied into one buffer
   // The listener's config in the snapshot it was last looked up in; holding the snapshot keeps

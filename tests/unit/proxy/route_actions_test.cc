@@ -1,0 +1,78 @@
+#include "proxy/route_actions.h"
+
+#include <gtest/gtest.h>
+
+namespace torii::proxy {
+namespace {
+
+TEST(RouteActions, HeaderModifierOrder) {
+  HeaderMap h;
+  h.add("X-Keep", "1");
+  h.add("x-set", "old");
+  h.add("X-Set", "older");
+  h.add("X-Add", "a");
+  h.add("X-Remove", "r");
+  config::IrHeaderModifier m;
+  m.set = {{"X-Set", "new"}, {"X-Fresh", "f"}};
+  m.add = {{"X-Add", "b"}};
+  m.remove = {"x-remove", "X-Absent"};
+  applyHeaderModifier(h, m);
+  EXPECT_EQ(h.count("x-set"), 1u);
+  EXPECT_EQ(h.get("x-set"), "new");
+  EXPECT_EQ(h.get("x-fresh"), "f");
+  EXPECT_EQ(h.count("x-add"), 2u);
+  EXPECT_FALSE(h.has("x-remove"));
+  EXPECT_EQ(h.get("x-keep"), "1");
+}
+
+TEST(RouteActions, ReplacePrefix) {
+  EXPECT_EQ(replacePrefix("/foo/bar", "/foo", "/xyz"), "/xyz/bar");
+  EXPECT_EQ(replacePrefix("/foo", "/foo", "/xyz"), "/xyz");
+  EXPECT_EQ(replacePrefix("/foo/", "/foo", "/xyz"), "/xyz/");
+  EXPECT_EQ(replacePrefix("/foo/bar", "/foo", "/"), "/bar");
+  EXPECT_EQ(replacePrefix("/foo", "/foo", "/"), "/");
+  EXPECT_EQ(replacePrefix("/foo/bar", "/foo/", "/xyz/"), "/xyz/bar");
+  EXPECT_EQ(replacePrefix("/anything", "", "/prefix"), "/prefix/anything");
+}
+
+TEST(RouteActions, RedirectPortRules) {
+  RedirectRequest req;
+  req.host = "example.com:8080";
+  req.listener_port = 8080;
+  req.path = "/a";
+  config::IrRedirect r;
+  EXPECT_EQ(redirectLocation(r, req), "http://example.com:8080/a");  // listener port kept
+  r.scheme = "https";
+  EXPECT_EQ(redirectLocation(r, req), "https://example.com/a");  // scheme change: well-known port
+  r.port = 8443;
+  EXPECT_EQ(redirectLocation(r, req), "https://example.com:8443/a");
+  r.scheme.reset();
+  r.port = 80;
+  EXPECT_EQ(redirectLocation(r, req), "http://example.com/a");
+  req.listener_port = 80;
+  config::IrRedirect plain;
+  EXPECT_EQ(redirectLocation(plain, req), "http://example.com/a");
+}
+
+TEST(RouteActions, RedirectHostPathAndQuery) {
+  RedirectRequest req;
+  req.host = "example.com";
+  req.path = "/original/prefix/rest";
+  req.query = "x=1";
+  req.matched_prefix = "/original/prefix";
+  config::IrRedirect r;
+  r.hostname = "other.example.org";
+  r.path = config::IrPathModifier{config::IrPathModifier::Type::kReplacePrefixMatch, "/new"};
+  EXPECT_EQ(redirectLocation(r, req), "http://other.example.org/new/rest?x=1");
+  r.path = config::IrPathModifier{config::IrPathModifier::Type::kReplaceFullPath, "/full"};
+  EXPECT_EQ(redirectLocation(r, req), "http://other.example.org/full?x=1");
+}
+
+TEST(RouteActions, HostWithoutPort) {
+  EXPECT_EQ(hostWithoutPort("a.example:80"), "a.example");
+  EXPECT_EQ(hostWithoutPort("a.example"), "a.example");
+  EXPECT_EQ(hostWithoutPort("[::1]:80"), "[::1]");
+}
+
+}  // namespace
+}  // namespace torii::proxy
