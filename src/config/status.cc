@@ -193,6 +193,7 @@ std::string statusToJson(const StatusSet& s) {
           addrs.push_back(std::move(ao));
         }
         st["addresses"] = std::move(addrs);
+        st["attachedListeners"] = o.attached_listeners;
       }
       st["conditions"] = conditionsJson(o.conditions);
       if (o.kind == "Gateway" || o.kind == "ListenerSet") {

@@ -128,7 +128,11 @@ struct ListenerEntry {
   std::vector<IrCertificate> certs;
   int attached = 0;
   bool accepted() const { return protocol_ok && conflict.empty(); }
-  bool programmed() const { return accepted() && refs_reason.empty() && !kinds.empty(); }
+  // InvalidRouteKinds with some valid kinds still serves those kinds.
+  bool programmed() const {
+    return accepted() && !kinds.empty() &&
+           (refs_reason.empty() || refs_reason == "InvalidRouteKinds");
+  }
 };
 
 struct GatewayInfo {
@@ -411,7 +415,6 @@ class Translation {
       std::vector<int> seen;
       for (int id : order) {
         ListenerEntry& e = entries_[id];
-        if (!e.protocol_ok) continue;
         for (int prev : seen) {
           const ListenerEntry& p = entries_[prev];
           if (p.l->port != e.l->port) continue;
@@ -422,7 +425,7 @@ class Translation {
           }
           if (!e.conflict.empty()) break;
         }
-        if (e.conflict.empty()) seen.push_back(id);
+        if (e.conflict.empty() && e.protocol_ok) seen.push_back(id);
       }
     }
   }
@@ -779,6 +782,7 @@ class Translation {
       }
       RouteParentStatus ps;
       ps.parent_ref = pref;
+      ps.parent_ref.namespace_ = pns;  // written out in full, as Kubernetes controllers do
       ps.controller_name = kControllerName;
 
       std::vector<int> selected;
@@ -888,13 +892,13 @@ class Translation {
   std::vector<Condition> listenerConditions(const ListenerEntry& e, int64_t gen,
                                             bool parent_ok) const {
     std::vector<Condition> cs;
-    if (!e.protocol_ok) {
-      cs.push_back(cond("Accepted", false, "UnsupportedProtocol",
-                        "protocol " + e.l->protocol + " is not supported", gen));
-    } else if (!e.conflict.empty()) {
+    if (!e.conflict.empty()) {
       cs.push_back(cond("Accepted", false, e.conflict,
                         "conflicts with another listener on port " + std::to_string(e.l->port),
                         gen));
+    } else if (!e.protocol_ok) {
+      cs.push_back(cond("Accepted", false, "UnsupportedProtocol",
+                        "protocol " + e.l->protocol + " is not supported", gen));
     } else {
       cs.push_back(cond("Accepted", true, "Accepted", "", gen));
     }
@@ -908,13 +912,28 @@ class Translation {
     } else {
       cs.push_back(cond("Conflicted", true, e.conflict, "", gen));
     }
-    bool programmed = parent_ok && e.accepted() &&
-                      (e.refs_reason.empty() || (e.kinds_invalid && !e.kinds.empty() &&
-                                                 e.refs_reason == "InvalidRouteKinds"));
-    cs.push_back(programmed
-                     ? cond("Programmed", true, "Programmed", "", gen)
-                     : cond("Programmed", false, "Invalid", "the listener is not valid", gen));
+    if (parent_ok && e.programmed()) {
+      cs.push_back(cond("Programmed", true, "Programmed", "", gen));
+    } else if (!e.conflict.empty()) {
+      cs.push_back(
+          cond("Programmed", false, e.conflict, "the listener conflicts with another one", gen));
+    } else {
+      cs.push_back(cond("Programmed", false, "Invalid", "the listener is not valid", gen));
+    }
     return cs;
+  }
+
+  // A ListenerSet listener counts as valid when accepted with resolved references.
+  static bool listenerValid(const ListenerEntry& e) {
+    return e.accepted() && e.refs_reason.empty();
+  }
+
+  bool listenerSetAccepted(const ListenerSetInfo& s) const {
+    if (!s.accept_reason.empty()) return false;
+    for (int id : s.entries) {
+      if (listenerValid(entries_[id])) return true;
+    }
+    return s.entries.empty();
   }
 
   ListenerStatus listenerStatus(const ListenerEntry& e, int64_t gen, bool parent_ok) const {
@@ -962,11 +981,9 @@ class Translation {
         st.conditions.push_back(cond("Accepted", true, "Accepted", "", gen));
       }
       bool accepted = st.conditions.back().status == "True";
-      int attached_sets = 0;
       for (const auto& s : sets_) {
-        if (&gws_[s.gateway] == &gi && s.accept_reason.empty()) ++attached_sets;
+        if (&gws_[s.gateway] == &gi && listenerSetAccepted(s)) ++st.attached_listeners;
       }
-      (void)attached_sets;
       st.conditions.push_back(
           accepted ? cond("Programmed", true, "Programmed", "", gen)
                    : cond("Programmed", false, "Invalid", "the Gateway is not accepted", gen));
@@ -983,7 +1000,7 @@ class Translation {
       int invalid = 0;
       for (int id : s.entries) {
         const ListenerEntry& e = entries_[id];
-        if (!e.accepted()) ++invalid;
+        if (!listenerValid(e)) ++invalid;
         st.listeners.push_back(listenerStatus(e, gen, parent_ok));
       }
       if (!s.accept_reason.empty()) {

@@ -408,5 +408,73 @@ TEST(TranslatorStatus, JsonAndTransitions) {
   EXPECT_NE(jsonToYaml("{").find("invalid JSON"), std::string::npos);
 }
 
+TEST(TranslatorStatus, ListenerSets) {
+  auto r = translateYaml(R"(
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: host, namespace: ns}
+spec:
+  gatewayClassName: torii
+  allowedListeners: {namespaces: {from: Same}}
+  listeners: [{name: main, protocol: HTTP, port: 80, hostname: main.com}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: ok, namespace: ns}
+spec:
+  parentRef: {name: host}
+  listeners:
+  - {name: extra, protocol: HTTP, port: 80, hostname: extra.com}
+  - {name: clash, protocol: HTTP, port: 80, hostname: main.com}
+  - {name: tcp, protocol: TCP, port: 80}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: ListenerSet
+metadata: {name: far, namespace: elsewhere}
+spec:
+  parentRef: {name: host, namespace: ns}
+  listeners: [{name: l, protocol: HTTP, port: 81}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: via-set, namespace: ns}
+spec:
+  parentRefs: [{kind: ListenerSet, name: ok, sectionName: extra}]
+  rules: [{backendRefs: [{name: svc, port: 80}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: via-gateway, namespace: ns}
+spec:
+  parentRefs: [{name: host, sectionName: extra}]
+)");
+  const ObjectStatus* gw = find(r, "Gateway", "host");
+  EXPECT_EQ(gw->attached_listeners, 1);
+  ASSERT_EQ(gw->listeners.size(), 1u);  // ListenerSet listeners are reported on the ListenerSet
+  const ObjectStatus* ok = find(r, "ListenerSet", "ok");
+  ASSERT_NE(ok, nullptr);
+  EXPECT_EQ(cs(ok->conditions, "Accepted"), "True/ListenersNotValid");
+  EXPECT_EQ(cs(ok->conditions, "Programmed"), "True/Programmed");
+  EXPECT_EQ(cs(ok->listeners[0].conditions, "Accepted"), "True/Accepted");
+  EXPECT_EQ(ok->listeners[0].attached_routes, 1);
+  EXPECT_EQ(cs(ok->listeners[1].conditions, "Conflicted"), "True/HostnameConflict");
+  EXPECT_EQ(cs(ok->listeners[1].conditions, "Programmed"), "False/HostnameConflict");
+  EXPECT_EQ(cs(ok->listeners[2].conditions, "Accepted"), "False/ProtocolConflict");
+  const ObjectStatus* far = find(r, "ListenerSet", "far");
+  EXPECT_EQ(cs(far->conditions, "Accepted"), "False/NotAllowed");
+  EXPECT_EQ(cs(far->conditions, "Programmed"), "False/NotAllowed");
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "via-set")->parents[0].conditions, "Accepted"),
+            "True/Accepted");
+  EXPECT_EQ(find(r, "HTTPRoute", "via-set")->parents[0].parent_ref.namespace_.value(), "ns");
+  // A Gateway parentRef sees only the Gateway's own listeners.
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "via-gateway")->parents[0].conditions, "Accepted"),
+            "False/NoMatchingParent");
+  bool extra = false;
+  for (const auto& l : r.ir.listeners) {
+    for (const auto& vh : l.vhosts) extra |= vh.hostname == "extra.com";
+  }
+  EXPECT_TRUE(extra);
+}
+
 }  // namespace
 }  // namespace torii::config
