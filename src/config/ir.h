@@ -147,6 +147,10 @@ struct IrRoute {
 struct IrVirtualHost {
   std::string hostname;  // exact name, "*.suffix" wildcard, or "*" for any
   std::vector<IrRoute> routes;
+  // Hostname of the Gateway listener the routes attached to ("*" for none). Listener isolation:
+  // a request is first given to the most specific listener hostname on its socket that matches
+  // its host, and only that listener's virtual hosts are searched.
+  std::string listener_hostname = "*";
 };
 
 // TLS termination for one Gateway listener (HTTPS): the certificate chain and key (PEM) and the

@@ -861,9 +861,11 @@ class Translation {
     if (!gi.accepted() || !e.programmed()) return;
     size_t socket = socketFor(gi.address, *e.l, e);
     for (const auto& h : hosts) {
-      if (!emitted_.insert({socket, h, rname}).second) continue;
-      IrVirtualHost& vh = vhosts_[socket][h];
+      const std::string lhost = e.l->hostname.value_or("*");
+      if (!emitted_.insert({socket, lhost + " " + h, rname}).second) continue;
+      IrVirtualHost& vh = vhosts_[socket][{lhost, h}];
       vh.hostname = h;
+      vh.listener_hostname = lhost;
       vh.routes.insert(vh.routes.end(), irs.begin(), irs.end());
     }
   }
@@ -1031,7 +1033,8 @@ class Translation {
   std::vector<ListenerEntry> entries_;
   std::map<std::string, int> cluster_of_;
   std::map<std::pair<std::string, int>, size_t> socket_of_;
-  std::vector<std::map<std::string, IrVirtualHost>> vhosts_;
+  // Per socket: (listener hostname, route hostname) -> virtual host.
+  std::vector<std::map<std::pair<std::string, std::string>, IrVirtualHost>> vhosts_;
   std::set<std::tuple<size_t, std::string, std::string>> emitted_;
   std::set<std::pair<int, std::string>> attachments_;
   std::set<const ListenerEntry*> certs_added_;

@@ -128,6 +128,7 @@ const WeightedBackend* Route::pick(uint32_t random) const {
 
 RouteTable RouteTable::compile(const config::IrListener& listener) {
   RouteTable t;
+  std::unordered_map<std::string, int> listener_groups;
   for (const auto& vh : listener.vhosts) {
     struct Entry {
       Route route;
@@ -189,18 +190,50 @@ RouteTable RouteTable::compile(const config::IrListener& listener) {
     for (auto& e : entries) out.routes.push_back(std::move(e.route));
     size_t id = t.vhosts_.size();
     t.vhosts_.push_back(std::move(out));
-    const std::string host = toLower(vh.hostname);
-    if (host == "*") {
-      t.any_ = int(id);
-    } else if (startsWith(host, "*.")) {
-      t.wildcards_.emplace_back(host.substr(1), id);
+    const std::string lhost = toLower(vh.listener_hostname.empty() ? "*" : vh.listener_hostname);
+    int group = -1;
+    if (auto it = listener_groups.find(lhost); it != listener_groups.end()) {
+      group = it->second;
     } else {
-      t.exact_[host] = id;
+      group = int(t.groups_.size());
+      t.groups_.emplace_back();
+      listener_groups[lhost] = group;
+      t.listeners_.add(lhost, size_t(group));
+    }
+    t.groups_[size_t(group)].hosts.add(toLower(vh.hostname), id);
+  }
+  t.listeners_.finish();
+  for (auto& g : t.groups_) g.hosts.finish();
+  return t;
+}
+
+void RouteTable::HostIndex::add(const std::string& host, size_t id) {
+  if (host == "*" || host.empty()) {
+    any = int(id);
+  } else if (startsWith(host, "*.")) {
+    wildcards.emplace_back(host.substr(1), id);
+  } else {
+    exact[host] = id;
+  }
+}
+
+void RouteTable::HostIndex::finish() {
+  std::stable_sort(wildcards.begin(), wildcards.end(),
+                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+}
+
+int RouteTable::HostIndex::find(std::string_view lower) const {
+  if (!exact.empty()) {
+    auto it = exact.find(std::string(lower));
+    if (it != exact.end()) return int(it->second);
+  }
+  for (const auto& [suffix, id] : wildcards) {
+    if (lower.size() > suffix.size() &&
+        lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      return int(id);
     }
   }
-  std::stable_sort(t.wildcards_.begin(), t.wildcards_.end(),
-                   [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
-  return t;
+  return any;
 }
 
 const RouteTable::VirtualHost* RouteTable::findHost(std::string_view host) const {
@@ -210,24 +243,15 @@ const RouteTable::VirtualHost* RouteTable::findHost(std::string_view host) const
   } else if (auto close = host.find(']'); close != host.npos) {
     host = host.substr(0, close + 1);
   }
-  if (!exact_.empty() || !wildcards_.empty()) {
-    char buf[256];
-    if (host.size() < sizeof buf) {
-      for (size_t i = 0; i < host.size(); ++i) buf[i] = asciiLower(host[i]);
-      std::string_view lower(buf, host.size());
-      if (!exact_.empty()) {
-        auto it = exact_.find(std::string(lower));
-        if (it != exact_.end()) return &vhosts_[it->second];
-      }
-      for (const auto& [suffix, id] : wildcards_) {
-        if (lower.size() > suffix.size() &&
-            lower.compare(lower.size() - suffix.size(), suffix.size(), suffix) == 0) {
-          return &vhosts_[id];
-        }
-      }
-    }
-  }
-  return any_ >= 0 ? &vhosts_[size_t(any_)] : nullptr;
+  char buf[256];
+  if (host.size() >= sizeof buf) host = {};
+  for (size_t i = 0; i < host.size(); ++i) buf[i] = asciiLower(host[i]);
+  std::string_view lower(buf, host.size());
+  // Listener isolation: the most specific listener hostname decides, then its route hostnames.
+  int group = listeners_.find(lower);
+  if (group < 0) return nullptr;
+  int id = groups_[size_t(group)].hosts.find(lower);
+  return id < 0 ? nullptr : &vhosts_[size_t(id)];
 }
 
 const Route* RouteTable::match(std::string_view host, std::string_view path,

@@ -74,12 +74,23 @@ class RouteTable {
   struct VirtualHost {
     std::vector<Route> routes;  // in precedence order
   };
+  // Hostname -> id: exact names, "*.suffix" wildcards (longest suffix first), "*".
+  struct HostIndex {
+    std::unordered_map<std::string, size_t> exact;
+    std::vector<std::pair<std::string, size_t>> wildcards;  // suffix ".example.com"
+    int any = -1;
+    void add(const std::string& lower_host, size_t id);
+    void finish();
+    int find(std::string_view lower_host) const;
+  };
+  struct ListenerGroup {
+    HostIndex hosts;  // route hostname -> index into vhosts_
+  };
   const VirtualHost* findHost(std::string_view host) const;
 
   std::vector<VirtualHost> vhosts_;
-  std::unordered_map<std::string, size_t> exact_;
-  std::vector<std::pair<std::string, size_t>> wildcards_;  // suffix ".example.com", longest first
-  int any_ = -1;
+  std::vector<ListenerGroup> groups_;
+  HostIndex listeners_;  // listener hostname -> index into groups_
 };
 
 // Value of the first query parameter called `name` in `query` (percent-decoded), or false.

@@ -175,5 +175,25 @@ TEST(RouteTable, QueryParamHelper) {
   EXPECT_EQ(v, "%zz");
 }
 
+TEST(RouteTable, ListenerIsolation) {
+  config::IrListener l;
+  auto vh = [](const std::string& lhost, const std::string& host, int cluster) {
+    config::IrVirtualHost v;
+    v.listener_hostname = lhost;
+    v.hostname = host;
+    v.routes = {route("PathPrefix", "/", cluster)};
+    return v;
+  };
+  // A route on the hostname-less listener names *.example.com, but the *.example.com listener
+  // takes those requests: only its own routes are searched.
+  l.vhosts = {vh("*", "bar.com", 1), vh("*", "*.example.com", 2),
+              vh("*.example.com", "*.example.com", 3), vh("abc.example.com", "abc.example.com", 4)};
+  auto t = RouteTable::compile(l);
+  EXPECT_EQ(clusterOf(t.match("bar.com", "/", {})), 1);
+  EXPECT_EQ(clusterOf(t.match("x.example.com", "/", {})), 3);
+  EXPECT_EQ(clusterOf(t.match("abc.example.com", "/", {})), 4);
+  EXPECT_EQ(t.match("other.org", "/", {}), nullptr);  // its listener has no route for it
+}
+
 }  // namespace
 }  // namespace torii::routing
