@@ -46,7 +46,7 @@ struct ObjectStatus {
   std::vector<Condition> conditions;            // GatewayClass, Gateway, ListenerSet
   std::vector<GatewayStatusAddress> addresses;  // Gateway
   std::vector<ListenerStatus> listeners;        // Gateway, ListenerSet
-  int attached_listeners = 0;  // Gateway: ListenerSets attached and accepted
+  int attached_listeners = 0;                   // Gateway: ListenerSets attached and accepted
   std::vector<RouteParentStatus> parents;       // routes
 };
 
