@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,8 +74,27 @@ FileProvider::~FileProvider() {
 config::DecodeResult FileProvider::load() {
   config::DecodeResult all;
   std::map<std::string, std::vector<config::Object>> good;
+  std::map<std::string, Cached> cache;
   for (const auto& f : listConfigFiles(dirs_, &all.errors)) {
-    config::DecodeResult r = config::decodeFile(f);
+    config::DecodeResult r;
+    struct stat st;
+    if (::stat(f.c_str(), &st) == 0) {
+      Cached c{uint64_t(st.st_ino),
+               uint64_t(st.st_size),
+               int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
+               {}};
+      auto it = cache_.find(f);
+      if (it != cache_.end() && !dirty_.count(f) && !dirty_.count("*") && it->second.ino == c.ino &&
+          it->second.size == c.size && it->second.mtime_ns == c.mtime_ns) {
+        c.result = it->second.result;
+      } else {
+        c.result = config::decodeFile(f);
+      }
+      r = c.result;
+      cache[f] = std::move(c);
+    } else {
+      r = config::decodeFile(f);  // reports the problem
+    }
     if (r.errors.empty()) {
       good[f] = r.objects;
     } else if (auto it = last_good_.find(f); it != last_good_.end()) {
@@ -96,6 +116,8 @@ config::DecodeResult FileProvider::load() {
     append(all, std::move(r));
   }
   last_good_ = std::move(good);
+  cache_ = std::move(cache);
+  dirty_.clear();
   return all;
 }
 
@@ -129,7 +151,8 @@ void FileProvider::addWatches() {
       paths.push_back(parent.empty() ? "." : parent.string());
     }
     for (const auto& p : paths) {
-      if (inotify_add_watch(fd_, p.c_str(), kMask) >= 0) watched_.insert(p);
+      int wd = inotify_add_watch(fd_, p.c_str(), kMask);
+      if (wd >= 0) watch_dirs_[wd] = p;
     }
   }
 }
@@ -147,6 +170,7 @@ bool FileProvider::readEvents() {
       p += sizeof(inotify_event) + ev->len;
       if (ev->mask & IN_Q_OVERFLOW) {
         relevant = true;
+        dirty_.insert("*");
         continue;
       }
       if (ev->mask & IN_IGNORED) {  // a watched directory went away (or was replaced)
@@ -160,7 +184,15 @@ bool FileProvider::readEvents() {
         relevant = true;
         continue;
       }
-      if (name.empty() || isConfigFile(name)) relevant = true;
+      if (name.empty() || isConfigFile(name)) {
+        relevant = true;
+        auto dir = watch_dirs_.find(ev->wd);
+        if (dir == watch_dirs_.end() || name.empty()) {
+          dirty_.insert("*");
+        } else {
+          dirty_.insert((fs::path(dir->second) / name).string());
+        }
+      }
     }
   }
   if (new_dirs) addWatches();

@@ -107,5 +107,21 @@ TEST(FileProvider, WatchSeesWritesRenamesAndNewDirectories) {
   EXPECT_FALSE(waitEvents(p));
 }
 
+TEST(FileProvider, SameSizeRewriteInPlaceIsNotMissed) {
+  TempDir d;
+  d.write("a.yaml", svc("aaa"));
+  FileProvider p({d.path()});
+  ASSERT_TRUE(p.watch().ok());
+  auto r = p.load();
+  ASSERT_EQ(r.objects.size(), 1u);
+  d.write("a.yaml", svc("bbb"));  // same size, same inode, likely the same coarse mtime
+  EXPECT_TRUE(waitEvents(p));
+  r = p.load();
+  ASSERT_EQ(r.objects.size(), 1u);
+  EXPECT_EQ(config::metaOf(r.objects[0]).name, "bbb");
+  r = p.load();  // unchanged: served from the cache
+  EXPECT_EQ(config::metaOf(r.objects[0]).name, "bbb");
+}
+
 }  // namespace
 }  // namespace torii::providers
