@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "admin/admin_server.h"
@@ -208,7 +209,12 @@ class ControlPlane {
     const std::string now = config::nowRfc3339();
     auto decoded = provider_.load();
     for (const auto& e : decoded.errors) log::error("config: {}", e);
-    for (const auto& i : decoded.ignored) log::debug("config: ignoring {}", i);
+    // One line per ignored document, not one per reload.
+    std::set<std::string> ignored(decoded.ignored.begin(), decoded.ignored.end());
+    for (const auto& i : ignored) {
+      if (!ignored_.count(i)) log::info("config: ignoring {}", i);
+    }
+    ignored_ = std::move(ignored);
     store_.replace(std::move(decoded.objects), now);
     config::TranslateOptions topts;
     topts.port_offset = args_.port_offset;
@@ -244,6 +250,7 @@ class ControlPlane {
   std::optional<config::AddressPool> pool_;
   config::StatusSet status_;
   std::string status_json_;
+  std::set<std::string> ignored_;
   uint64_t version_ = 0;
   size_t objects_ = 0, ir_listeners_ = 0, ir_clusters_ = 0;
 };
