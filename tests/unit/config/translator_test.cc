@@ -476,5 +476,61 @@ spec:
   EXPECT_TRUE(extra);
 }
 
+TEST(TranslatorIr, FiltersTimeoutsRetryAndExtensionRefs) {
+  auto r = translateYaml(R"(
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: {name: direct, namespace: ns}
+spec: {directResponse: {statusCode: 503, body: {type: Inline, inline: down}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: f, namespace: ns}
+spec:
+  parentRefs: [{name: gw, sectionName: b}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /a}}]
+    filters:
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-A, value: "1"}]}}
+    - {type: RequestMirror, requestMirror: {backendRef: {name: svc, port: 80}, percent: 25}}
+    - {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}
+    backendRefs:
+    - name: svc
+      port: 80
+      filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: X-B, value: "2"}]}}]
+    timeouts: {request: 2s, backendRequest: 500ms}
+    retry: {codes: [503], attempts: 2, backoff: 10ms}
+  - matches: [{path: {type: Exact, value: /r}}]
+    filters: [{type: RequestRedirect, requestRedirect: {hostname: x.org, statusCode: 301}}]
+  - matches: [{path: {type: Exact, value: /d}}]
+    filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: direct}}]
+  - matches: [{path: {type: Exact, value: /missing}}]
+    filters: [{type: ExtensionRef, extensionRef: {group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: nope}}]
+)");
+  const IrListener* l = r.ir.listeners[0].port == 8080 ? &r.ir.listeners[0] : &r.ir.listeners[1];
+  ASSERT_EQ(l->vhosts.size(), 1u);
+  const auto& routes = l->vhosts[0].routes;
+  ASSERT_EQ(routes.size(), 4u);
+  const IrRoute& a = routes[0];
+  EXPECT_EQ(a.filters.request_headers.set[0].first, "X-A");
+  ASSERT_EQ(a.filters.mirrors.size(), 1u);
+  EXPECT_EQ(a.filters.mirrors[0].numerator, 25u);
+  EXPECT_EQ(a.filters.mirrors[0].denominator, 100u);
+  EXPECT_EQ(a.filters.mirrors[0].cluster, a.backends[0].cluster);
+  EXPECT_EQ(a.filters.rewrite->path->type, IrPathModifier::Type::kReplacePrefixMatch);
+  EXPECT_EQ(a.backends[0].request_headers.add[0].second, "2");
+  EXPECT_EQ(a.request_timeout_ms.value(), 2000);
+  EXPECT_EQ(a.backend_request_timeout_ms.value(), 500);
+  EXPECT_EQ(a.retry->attempts, 2);
+  EXPECT_EQ(a.retry->backoff_ms, 10);
+  EXPECT_EQ(routes[1].filters.redirect->status_code, 301);
+  EXPECT_EQ(routes[1].filters.redirect->hostname.value(), "x.org");
+  EXPECT_EQ(routes[2].filters.direct_response->status, 503);
+  EXPECT_EQ(routes[2].filters.direct_response->body, "down");
+  EXPECT_EQ(routes[3].filters.direct_response->status, 500);  // unresolved filter: 500
+  EXPECT_EQ(cs(find(r, "HTTPRoute", "f")->parents[0].conditions, "ResolvedRefs"),
+            "False/BackendNotFound");
+}
+
 }  // namespace
 }  // namespace torii::config
