@@ -218,8 +218,10 @@ class ControlPlane {
     store_.replace(std::move(decoded.objects), now);
     config::TranslateOptions topts;
     topts.port_offset = args_.port_offset;
-    if (pool_)
+    if (pool_) {
+      topts.address_pool = true;
       topts.assigned_addresses = pool_->assign(config::gatewaysNeedingAddress(store_.objects()));
+    }
     auto tr = config::translate(store_.objects(), topts);
     for (const auto& m : tr.messages) log::warn("translate: {}", m);
     tr.status.errors = decoded.errors;

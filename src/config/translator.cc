@@ -142,7 +142,9 @@ struct GatewayInfo {
   std::vector<GatewayStatusAddress> status_addresses;
   std::string accept_reason, accept_message;  // "" = accepted
   std::vector<int> entries;                   // own listeners, in order
+  bool no_address = false;  // --address-pool is in use and has no address left for it
   bool accepted() const { return accept_reason.empty(); }
+  bool serves() const { return accepted() && !no_address; }
 };
 
 struct ListenerSetInfo {
@@ -254,6 +256,8 @@ class Translation {
         if (auto it = opts_.assigned_addresses.find(gkey); it != opts_.assigned_addresses.end()) {
           gi.address = it->second;
           gi.status_addresses.push_back({"IPAddress", it->second});
+        } else if (opts_.address_pool) {
+          gi.no_address = true;  // the pool is exhausted: nothing is bound for this Gateway
         }
       }
       if (gw->infrastructure_parameters_ref) {
@@ -858,7 +862,7 @@ class Translation {
             const std::string& rname) {
     const ListenerEntry& e = entries_[entry_id];
     const GatewayInfo& gi = gws_[e.gateway];
-    if (!gi.accepted() || !e.programmed()) return;
+    if (!gi.serves() || !e.programmed()) return;
     size_t socket = socketFor(gi.address, *e.l, e);
     for (const auto& h : hosts) {
       const std::string lhost = e.l->hostname.value_or("*");
@@ -951,7 +955,7 @@ class Translation {
     // Every programmed listener gets its socket even without routes (the port answers 404).
     for (const auto& e : entries_) {
       const GatewayInfo& gi = gws_[e.gateway];
-      if (gi.accepted() && e.programmed() && entryLive(e)) socketFor(gi.address, *e.l, e);
+      if (gi.serves() && e.programmed() && entryLive(e)) socketFor(gi.address, *e.l, e);
     }
     for (size_t i = 0; i < vhosts_.size(); ++i) {
       for (auto& [h, vh] : vhosts_[i]) out_.ir.listeners[i].vhosts.push_back(std::move(vh));
@@ -986,9 +990,15 @@ class Translation {
       for (const auto& s : sets_) {
         if (&gws_[s.gateway] == &gi && listenerSetAccepted(s)) ++st.attached_listeners;
       }
-      st.conditions.push_back(
-          accepted ? cond("Programmed", true, "Programmed", "", gen)
-                   : cond("Programmed", false, "Invalid", "the Gateway is not accepted", gen));
+      if (!accepted) {
+        st.conditions.push_back(
+            cond("Programmed", false, "Invalid", "the Gateway is not accepted", gen));
+      } else if (gi.no_address) {
+        st.conditions.push_back(cond("Programmed", false, "AddressNotAssigned",
+                                     "--address-pool has no free address", gen));
+      } else {
+        st.conditions.push_back(cond("Programmed", true, "Programmed", "", gen));
+      }
       out_.status.objects.push_back(std::move(st));
     }
     for (const auto& s : sets_) {

@@ -22,6 +22,9 @@ struct TranslateOptions {
   // Addresses given out from --address-pool, keyed "namespace/name" of the Gateway; reported in
   // the Gateway's status.addresses.
   std::map<std::string, std::string> assigned_addresses;
+  // --address-pool is in use: a Gateway that needs an address and has none in
+  // assigned_addresses (pool exhausted) is Programmed=False/AddressNotAssigned and not bound.
+  bool address_pool = false;
 };
 
 struct TranslateResult {

@@ -362,6 +362,12 @@ spec: {parentRefs: [{name: pooled}]}
   bool bound = false;
   for (const auto& l : r.ir.listeners) bound |= l.address == "127.0.1.7";
   EXPECT_TRUE(bound);
+  // Pool exhausted: the Gateway is accepted but not programmed, and nothing is bound for it.
+  TranslateOptions none;
+  none.address_pool = true;
+  auto x = translate(d.objects, none);
+  EXPECT_EQ(cs(find(x, "Gateway", "pooled")->conditions, "Programmed"), "False/AddressNotAssigned");
+  for (const auto& l : x.ir.listeners) EXPECT_EQ(l.address, "127.0.0.1");
 }
 
 TEST(TranslatorStatus, InvalidRegexIsUnsupportedValue) {
