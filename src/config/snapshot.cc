@@ -9,9 +9,7 @@ std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version,
   auto s = std::make_shared<Snapshot>();
   s->version = version;
   for (const auto& l : ir.listeners) {
-    if (l.protocol != "HTTP") {
-      // TLS termination is not in the data plane yet: an HTTPS listener is not opened rather
-      // than served in plain text. Ir carries its certificates (IrListener::certificates).
+    if (l.protocol != "HTTP" && !kDataPlaneServesTls) {
       if (messages) {
         messages->push_back("listener " + l.address + ":" + std::to_string(l.port) + ": " +
                             l.protocol + " is not served by the data plane yet");
@@ -22,12 +20,15 @@ std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version,
     lc.address = l.address;
     lc.port = l.port;
     lc.bind_port = l.bind_port;
+    lc.protocol = l.protocol;
+    lc.certificates = l.certificates;
     lc.routes = routing::RouteTable::compile(l);
     s->listeners.push_back(std::move(lc));
   }
   for (const auto& c : ir.clusters) {
     Cluster cl;
     cl.name = c.name;
+    cl.app_protocol = c.app_protocol;
     for (const auto& e : c.endpoints) {
       ClusterEndpoint ce;
       ce.addr.sin_family = AF_INET;

@@ -21,14 +21,21 @@ struct ClusterEndpoint {
 struct Cluster {
   std::string name;
   std::vector<ClusterEndpoint> endpoints;
+  std::string app_protocol;  // IrCluster::app_protocol: "", "kubernetes.io/h2c", "kubernetes.io/ws"
 };
 
 struct ListenerConfig {
   std::string address;
-  int port = 0;       // spec port
-  int bind_port = 0;  // bound port
+  int port = 0;                             // spec port
+  int bind_port = 0;                        // bound port
+  std::string protocol = "HTTP";            // HTTP | HTTPS
+  std::vector<IrCertificate> certificates;  // HTTPS: chain + key per listener hostname (SNI)
   routing::RouteTable routes;
 };
+
+// Set to true once proxy/ terminates TLS with ListenerConfig::certificates; until then compile()
+// leaves HTTPS listeners out (reporting them) rather than serving them in plain text.
+inline constexpr bool kDataPlaneServesTls = false;
 
 struct Snapshot {
   std::vector<ListenerConfig> listeners;
