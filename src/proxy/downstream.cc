@@ -316,6 +316,31 @@ awaitable<void> DownstreamConn::serve() {
                                    /*raw=*/true);
         goto request_done;
       }
+      // CORS: the gateway answers preflights itself; actual requests get the fields on their
+      // response. `cors_origin` is copied: `host`-like views into the header arena die when
+      // request filters edit the headers.
+      cors_origin_.clear();
+      if (filters && filters->cors) {
+        std::string_view origin = h.headers.get("origin");
+        const bool allowed = corsOriginAllowed(*filters->cors, origin);
+        if (h.method == "OPTIONS" && !origin.empty() &&
+            h.headers.has("access-control-request-method")) {
+          in_begin_ += r.consumed;
+          if (allowed) {
+            std::string extra = corsPreflightHeaders(
+                *filters->cors, origin, h.headers.get("access-control-request-method"),
+                h.headers.get("access-control-request-headers"));
+            keep = co_await localReply(204, "", body_pending || !client_keep_alive, "text/plain",
+                                       extra,
+                                       /*raw=*/true);
+          } else {
+            keep = co_await localReply(403, "CORS origin not allowed",
+                                       body_pending || !client_keep_alive);
+          }
+          goto request_done;
+        }
+        if (allowed) cors_origin_.assign(origin);
+      }
       if (filters && filters->redirect) {
         RedirectRequest rr;
         rr.host = host;
@@ -600,6 +625,8 @@ awaitable<void> DownstreamConn::serve() {
                 applyHeaderModifier(resp_parser_.head().headers, filters->response_headers);
               if (rbackend)
                 applyHeaderModifier(resp_parser_.head().headers, rbackend->response_headers);
+              if (!cors_origin_.empty())
+                addCorsResponseHeaders(resp_parser_.head().headers, *filters->cors, cors_origin_);
               buildClientHead(rh, chunk_to_client, close_client, client_10 && !close_client);
               bufs_.emplace_back(out_.data(), out_.size());
               countStatus(rh.status);

@@ -56,9 +56,10 @@ class DownstreamConn {
   std::vector<char> in_;
   size_t in_begin_ = 0, in_end_ = 0;
   std::vector<char> up_in_;
-  std::string out_;        // serialised heads
-  std::string rewritten_;  // request target after a URLRewrite
-  std::string frames_;     // chunk framing for one gather write
+  std::string out_;          // serialised heads
+  std::string rewritten_;    // request target after a URLRewrite
+  std::string cors_origin_;  // allowed Origin of the current request, for the CORS response fields
+  std::string frames_;       // chunk framing for one gather write
   std::vector<asio::const_buffer> bufs_;
   std::string coalesce_;  // small gather writes copied into one buffer
   // The listener's config in the snapshot it was last looked up in; holding the snapshot keeps

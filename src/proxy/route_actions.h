@@ -40,6 +40,18 @@ struct RedirectRequest {
 // listener's port. A well-known port for the scheme is left out of the URL.
 std::string redirectLocation(const config::IrRedirect& r, const RedirectRequest& req);
 
+// CORS filter (Gateway API HTTPCORSFilter). An origin matches an entry that is "*", equal to it,
+// or a pattern with one '*' standing for one or more characters ("https://*.example.com").
+bool corsOriginAllowed(const config::IrCors& cors, std::string_view origin);
+// The header block (CRLF-terminated lines) answering a preflight from an allowed `origin`.
+// Wildcard methods and headers are answered with what the preflight asked for, which is valid
+// with and without credentials.
+std::string corsPreflightHeaders(const config::IrCors& cors, std::string_view origin,
+                                 std::string_view request_method, std::string_view request_headers);
+// Adds the CORS fields to the response of an actual request from an allowed `origin`.
+void addCorsResponseHeaders(HeaderMap& response, const config::IrCors& cors,
+                            std::string_view origin);
+
 // Host without a trailing ":port" (IPv6 literals keep their brackets).
 std::string_view hostWithoutPort(std::string_view host);
 

@@ -68,6 +68,47 @@ TEST(RouteActions, RedirectHostPathAndQuery) {
   EXPECT_EQ(redirectLocation(r, req), "http://other.example.org/full?x=1");
 }
 
+TEST(RouteActions, CorsOrigins) {
+  config::IrCors c;
+  c.allow_origins = {"https://www.foo.com", "https://*.bar.com"};
+  EXPECT_TRUE(corsOriginAllowed(c, "https://www.foo.com"));
+  EXPECT_TRUE(corsOriginAllowed(c, "https://www.bar.com"));
+  EXPECT_TRUE(corsOriginAllowed(c, "https://xpto.www.bar.com"));
+  EXPECT_FALSE(corsOriginAllowed(c, "https://bar.com"));
+  EXPECT_FALSE(corsOriginAllowed(c, "https://foobar.com"));
+  EXPECT_FALSE(corsOriginAllowed(c, ""));
+  c.allow_origins = {"*"};
+  EXPECT_TRUE(corsOriginAllowed(c, "https://foobar.com:12345"));
+}
+
+TEST(RouteActions, CorsPreflight) {
+  config::IrCors c;
+  c.allow_origins = {"*"};
+  c.allow_methods = {"GET", "OPTIONS"};
+  c.allow_headers = {"x-header-1", "x-header-2"};
+  c.expose_headers = {"x-header-3"};
+  c.allow_credentials = true;
+  c.max_age = 3600;
+  std::string h = corsPreflightHeaders(c, "https://a.example", "GET", "x-header-1");
+  EXPECT_NE(h.find("access-control-allow-origin: https://a.example\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-allow-methods: GET, OPTIONS\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-allow-headers: x-header-1, x-header-2\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-expose-headers: x-header-3\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-max-age: 3600\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-allow-credentials: true\r\n"), std::string::npos);
+  c.allow_methods = {"*"};
+  c.allow_headers = {"*"};
+  c.allow_credentials = false;
+  h = corsPreflightHeaders(c, "https://a.example", "PUT", "x-a, x-b");
+  EXPECT_NE(h.find("access-control-allow-methods: PUT\r\n"), std::string::npos);
+  EXPECT_NE(h.find("access-control-allow-headers: x-a, x-b\r\n"), std::string::npos);
+  EXPECT_EQ(h.find("credentials"), std::string::npos);
+  HeaderMap resp;
+  addCorsResponseHeaders(resp, c, "https://a.example");
+  EXPECT_EQ(resp.get("access-control-allow-origin"), "https://a.example");
+  EXPECT_FALSE(resp.has("access-control-allow-credentials"));
+}
+
 TEST(RouteActions, HostWithoutPort) {
   EXPECT_EQ(hostWithoutPort("a.example:80"), "a.example");
   EXPECT_EQ(hostWithoutPort("a.example"), "a.example");
