@@ -1,8 +1,8 @@
 #include "admin/admin_server.h"
 
 #include "common/log.h"
-#include "http/http1/parser.h"
 #include "http/http1/writer.h"
+#include "net/request_reader.h"
 
 namespace torii::admin {
 
@@ -32,7 +32,8 @@ void AdminServer::close() {
 awaitable<void> AdminServer::acceptLoop() {
   for (;;) {
     boost::system::error_code ec;
-    tcp::socket sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket sock =
+        co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!acceptor_->is_open()) co_return;
       continue;
@@ -42,34 +43,19 @@ awaitable<void> AdminServer::acceptLoop() {
 }
 
 awaitable<void> AdminServer::serveConn(tcp::socket sock) {
-  http1::Parser parser(http1::Parser::Type::kRequest);
-  std::string in(16384, '\0');
-  size_t begin = 0, end = 0;
+  net::RequestReader reader(16 * 1024);
   boost::system::error_code ec;
   for (;;) {
-    bool complete = false;
-    while (!complete) {
-      while (end > begin && !complete) {
-        auto r = parser.parse(in.data() + begin, end - begin);
-        if (r.error) {
-          std::string out;
-          http1::localReply(out, parser.errorStatus(), parser.errorReason() + "\n", true);
-          co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-          co_return;
-        }
-        begin += r.consumed;
-        if (r.message_complete) complete = true;
-        if (r.consumed == 0) break;
-      }
-      if (complete) break;
-      if (begin == end) begin = end = 0;
-      if (end == in.size()) co_return;  // admin requests are small; a huge one is dropped
-      size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),
-                                               asio::redirect_error(asio::use_awaitable, ec));
-      if (ec || n == 0) co_return;
-      end += n;
+    std::string body;
+    auto st = co_await reader.next(sock, &body, 1 << 20);
+    if (st == net::RequestReader::Status::kError) {
+      std::string out = reader.errorReply();
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
     }
-    const http1::Head& h = parser.head();
+    if (st != net::RequestReader::Status::kComplete) co_return;
+    const http1::Head& h = reader.head();
     std::string path = h.target.substr(0, h.target.find('?'));
     Response resp;
     auto it = handlers_.find(path);
@@ -85,7 +71,8 @@ awaitable<void> AdminServer::serveConn(tcp::socket sock) {
     if (!h.keep_alive) http1::appendHeader(out, "connection", "close");
     http1::endHead(out);
     if (h.method != "HEAD") out += resp.body;
-    co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(sock, asio::buffer(out),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !h.keep_alive) co_return;
   }
 }

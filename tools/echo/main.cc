@@ -6,14 +6,15 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "common/strings.h"
 #include "event/asio.h"
 #include "http/http1/parser.h"
 #include "http/http1/writer.h"
+#include "net/request_reader.h"
 
 using namespace torii;
 
@@ -46,7 +47,8 @@ std::string queryParam(std::string_view target, std::string_view name) {
   std::string_view query = target.substr(q + 1);
   for (auto part : splitList(query, '&')) {
     auto eq = part.find('=');
-    if (part.substr(0, eq) == name) return std::string(eq == part.npos ? std::string_view() : part.substr(eq + 1));
+    if (part.substr(0, eq) == name)
+      return std::string(eq == part.npos ? std::string_view() : part.substr(eq + 1));
   }
   return {};
 }
@@ -60,11 +62,14 @@ std::string collapseSlashes(std::string_view p) {
   return out;
 }
 
-std::string jsonString(std::string_view s) { return boost::json::serialize(boost::json::string(s)); }
+std::string jsonString(std::string_view s) {
+  return boost::json::serialize(boost::json::string(s));
+}
 
 // Indented exactly as Go's json.MarshalIndent(v, "", " ") would write the echo response.
 std::string echoBody(const http1::Head& h, const Identity& id) {
-  std::map<std::string, std::vector<std::string>> headers;  // sorted, as Go's encoder sorts map keys
+  std::map<std::string, std::vector<std::string>>
+      headers;  // sorted, as Go's encoder sorts map keys
   for (size_t i = 0; i < h.headers.slots(); ++i) {
     if (!h.headers.live(i) || iequals(h.headers.name(i), "host")) continue;
     headers[canonical(h.headers.name(i))].emplace_back(trim(h.headers.value(i)));
@@ -116,38 +121,19 @@ class EchoServer {
     std::string remote;
     auto ep = sock.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string() + ":" + std::to_string(ep.port());
-    http1::Parser parser(http1::Parser::Type::kRequest);
-    std::vector<char> in(64 * 1024);
-    size_t begin = 0, end = 0;
+    net::RequestReader reader;
     for (;;) {
-      bool complete = false;
-      while (!complete) {
-        while (end > begin && !complete) {
-          auto r = parser.parse(in.data() + begin, end - begin);
-          if (r.error) {
-            std::string out;
-            http1::localReply(out, parser.errorStatus(), parser.errorReason(), true);
-            co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
-            co_return;
-          }
-          begin += r.consumed;
-          if (r.message_complete) complete = true;
-          if (r.consumed == 0) break;
-        }
-        if (complete) break;
-        if (begin == end) begin = end = 0;
-        if (end == in.size()) {  // compact; the parser copies heads out, so this always frees room
-          std::memmove(in.data(), in.data() + begin, end - begin);
-          end -= begin;
-          begin = 0;
-        }
-        size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),
-                                                 asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || n == 0) co_return;
-        end += n;
+      auto st = co_await reader.next(sock);
+      if (st == net::RequestReader::Status::kError) {
+        std::string out = reader.errorReply();
+        co_await asio::async_write(sock, asio::buffer(out),
+                                   asio::redirect_error(asio::use_awaitable, ec));
+        co_return;
       }
-      const http1::Head& h = parser.head();
-      std::printf("Echoing back request made to %s to client (%s)\n", h.target.c_str(), remote.c_str());
+      if (st != net::RequestReader::Status::kComplete) co_return;
+      const http1::Head& h = reader.head();
+      std::printf("Echoing back request made to %s to client (%s)\n", h.target.c_str(),
+                  remote.c_str());
       std::fflush(stdout);
       std::string path = collapseSlashes(h.target.substr(0, h.target.find('?')));
 
@@ -211,7 +197,8 @@ class EchoServer {
       if (!h.keep_alive) http1::appendHeader(out, "Connection", "close");
       http1::endHead(out);
       if (h.method != "HEAD") out += body;
-      co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_write(sock, asio::buffer(out),
+                                 asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !h.keep_alive) co_return;
     }
   }
@@ -247,20 +234,28 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (f == "--listen") listen = val();
-    else if (f == "--namespace") id.namespace_ = val();
-    else if (f == "--pod") id.pod = val();
-    else if (f == "--service") id.service = val();
-    else if (f == "--ingress") id.ingress = val();
+    if (f == "--listen")
+      listen = val();
+    else if (f == "--namespace")
+      id.namespace_ = val();
+    else if (f == "--pod")
+      id.pod = val();
+    else if (f == "--service")
+      id.service = val();
+    else if (f == "--ingress")
+      id.ingress = val();
     else {
-      std::fprintf(stderr,
-                   "usage: torii-echo [--listen ADDR:PORT] [--namespace NS] [--pod NAME] [--service NAME] "
-                   "[--ingress NAME]\n(environment: HTTP_PORT, NAMESPACE, POD_NAME, SERVICE_NAME, INGRESS_NAME)\n");
+      std::fprintf(
+          stderr,
+          "usage: torii-echo [--listen ADDR:PORT] [--namespace NS] [--pod NAME] [--service NAME] "
+          "[--ingress NAME]\n(environment: HTTP_PORT, NAMESPACE, POD_NAME, SERVICE_NAME, "
+          "INGRESS_NAME)\n");
       return f == "-h" || f == "--help" ? 0 : 2;
     }
   }
   auto colon = listen.rfind(':');
-  auto port = colon == std::string::npos ? std::nullopt : parseUint(std::string_view(listen).substr(colon + 1));
+  auto port = colon == std::string::npos ? std::nullopt
+                                         : parseUint(std::string_view(listen).substr(colon + 1));
   if (!port || *port > 65535) {
     std::fprintf(stderr, "torii-echo: --listen: expected ADDR:PORT, got '%s'\n", listen.c_str());
     return 2;

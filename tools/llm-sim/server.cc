@@ -1,8 +1,8 @@
 #include "server.h"
 
+#include <array>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
-#include <array>
 #include <cstring>
 #include <unordered_map>
 
@@ -11,6 +11,7 @@
 #include "event/asio.h"
 #include "http/http1/parser.h"
 #include "http/http1/writer.h"
+#include "net/request_reader.h"
 
 namespace torii::llmsim {
 
@@ -19,7 +20,8 @@ namespace {
 constexpr size_t kMaxBody = 32 * 1024 * 1024;
 
 int64_t unixSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -29,8 +31,12 @@ struct Reply {
   std::string body;
 };
 
-Reply jsonReply(int status, std::string body) { return Reply{status, "application/json", std::move(body)}; }
-Reply errorReply(int status, std::string_view message) { return jsonReply(status, errorBody(status, message)); }
+Reply jsonReply(int status, std::string body) {
+  return Reply{status, "application/json", std::move(body)};
+}
+Reply errorReply(int status, std::string_view message) {
+  return jsonReply(status, errorBody(status, message));
+}
 
 class SimServer {
  public:
@@ -39,7 +45,8 @@ class SimServer {
       identity_headers_.emplace_back("x-inference-pod", opts.pod_name);
       identity_headers_.emplace_back("x-inference-port", std::to_string(opts.port));
     }
-    if (!opts.pod_namespace.empty()) identity_headers_.emplace_back("x-inference-namespace", opts.pod_namespace);
+    if (!opts.pod_namespace.empty())
+      identity_headers_.emplace_back("x-inference-namespace", opts.pod_namespace);
   }
 
   awaitable<void> acceptLoop(tcp::acceptor& acc) {
@@ -80,7 +87,8 @@ class SimServer {
 
   awaitable<bool> write(tcp::socket& sock, const std::string& out) {
     boost::system::error_code ec;
-    co_await asio::async_write(sock, asio::buffer(out), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(sock, asio::buffer(out),
+                               asio::redirect_error(asio::use_awaitable, ec));
     co_return !ec;
   }
 
@@ -106,7 +114,8 @@ class SimServer {
   // Bytes of a pipelined next request end the watch and are handed back to the parser.
   awaitable<void> watchClient(tcp::socket& sock, RequestCtx& ctx) {
     boost::system::error_code ec;
-    size_t n = co_await sock.async_read_some(asio::buffer(ctx.buf), asio::redirect_error(asio::use_awaitable, ec));
+    size_t n = co_await sock.async_read_some(asio::buffer(ctx.buf),
+                                             asio::redirect_error(asio::use_awaitable, ec));
     if (n > 0) {
       ctx.pipelined.append(ctx.buf.data(), n);
     } else if (ec != asio::error::operation_aborted) {
@@ -121,7 +130,8 @@ class SimServer {
     if (!ctx.watching) co_return;
     boost::system::error_code ec;
     sock.cancel(ec);
-    while (ctx.watching) co_await ctx.watch_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    while (ctx.watching)
+      co_await ctx.watch_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 
   // The engine freed slots: wake the coroutines of the jobs it started.
@@ -135,48 +145,17 @@ class SimServer {
   }
 
   awaitable<void> serve(tcp::socket sock) {
-    http1::Parser parser(http1::Parser::Type::kRequest);
-    std::vector<char> in(64 * 1024);
-    size_t begin = 0, end = 0;
-    boost::system::error_code ec;
+    net::RequestReader reader;
     for (;;) {
       std::string body;
-      bool complete = false, too_large = false;
-      while (!complete) {
-        while (end > begin && !complete) {
-          auto r = parser.parse(in.data() + begin, end - begin);
-          if (r.error) {
-            std::string out;
-            http1::localReply(out, parser.errorStatus(), parser.errorReason(), true);
-            co_await write(sock, out);
-            co_return;
-          }
-          // Body views point into `in`: copy them before the buffer moves.
-          for (auto piece : parser.body()) {
-            if (body.size() + piece.size() > kMaxBody) too_large = true;
-            else body.append(piece);
-          }
-          begin += r.consumed;
-          if (r.headers_complete && parser.head().expect_continue && !r.message_complete) {
-            static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-            if (!co_await write(sock, kContinue)) co_return;
-          }
-          if (r.message_complete) complete = true;
-          if (r.consumed == 0) break;
-        }
-        if (complete) break;
-        if (begin == end) begin = end = 0;
-        if (end == in.size()) {
-          std::memmove(in.data(), in.data() + begin, end - begin);
-          end -= begin;
-          begin = 0;
-        }
-        size_t n = co_await sock.async_read_some(asio::buffer(in.data() + end, in.size() - end),
-                                                 asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || n == 0) co_return;
-        end += n;
+      auto st = co_await reader.next(sock, &body, kMaxBody);
+      if (st == net::RequestReader::Status::kError) {
+        co_await write(sock, reader.errorReply());
+        co_return;
       }
-      const http1::Head& h = parser.head();
+      if (st != net::RequestReader::Status::kComplete) co_return;
+      const bool too_large = reader.bodyTooLarge();
+      const http1::Head& h = reader.head();
       bool keep_alive = h.keep_alive;
       std::string path = h.target.substr(0, h.target.find('?'));
       if (too_large) {
@@ -186,16 +165,10 @@ class SimServer {
       bool ok;
       if (h.method == "POST" && (path == "/v1/chat/completions" || path == "/v1/completions")) {
         std::string pipelined;
-        ok = co_await completion(sock, path == "/v1/chat/completions" ? Api::kChat : Api::kCompletion, body,
-                                 keep_alive, pipelined);
-        if (!pipelined.empty()) {  // the watcher read ahead: put the bytes where the parser looks
-          std::memmove(in.data(), in.data() + begin, end - begin);
-          end -= begin;
-          begin = 0;
-          if (end + pipelined.size() > in.size()) in.resize(end + pipelined.size());
-          std::memcpy(in.data() + end, pipelined.data(), pipelined.size());
-          end += pipelined.size();
-        }
+        ok = co_await completion(sock,
+                                 path == "/v1/chat/completions" ? Api::kChat : Api::kCompletion,
+                                 body, keep_alive, pipelined);
+        if (!pipelined.empty()) reader.append(pipelined);  // the watcher read ahead
       } else {
         ok = co_await sendReply(sock, route(h.method, path, body), keep_alive, h.method == "HEAD");
       }
@@ -227,7 +200,8 @@ class SimServer {
         }
         std::string name = req->name;
         engine_.loras().registerAdapter(*req);
-        return Reply{200, "text/plain; charset=utf-8", "Success: LoRA adapter '" + name + "' added successfully."};
+        return Reply{200, "text/plain; charset=utf-8",
+                     "Success: LoRA adapter '" + name + "' added successfully."};
       }
       if (!engine_.loras().find(req->name)) {
         return errorReply(404, "The lora adapter '" + req->name + "' cannot be found.");
@@ -235,9 +209,11 @@ class SimServer {
       if (!engine_.loras().unregisterAdapter(req->name)) {
         return errorReply(400, "The lora adapter '" + req->name + "' is in use.");
       }
-      return Reply{200, "text/plain; charset=utf-8", "Success: LoRA adapter '" + req->name + "' removed successfully."};
+      return Reply{200, "text/plain; charset=utf-8",
+                   "Success: LoRA adapter '" + req->name + "' removed successfully."};
     }
-    if (path == "/v1/chat/completions" || path == "/v1/completions") return errorReply(405, "method not allowed");
+    if (path == "/v1/chat/completions" || path == "/v1/completions")
+      return errorReply(405, "method not allowed");
     return errorReply(404, "not found: " + path);
   }
 
@@ -254,14 +230,15 @@ class SimServer {
     Job job = std::move(std::get<Job>(prepared));
     auto admission = engine_.submit(job, std::chrono::steady_clock::now());
     if (admission == Scheduler::Admission::kRejected) {
-      co_return co_await sendReply(sock, errorReply(429, "the waiting queue is full"), keep_alive, false);
+      co_return co_await sendReply(sock, errorReply(429, "the waiting queue is full"), keep_alive,
+                                   false);
     }
     RequestCtx ctx(io_);
     ctx.started = admission == Scheduler::Admission::kStarted;
     ctx.watching = true;
     asio::co_spawn(io_, watchClient(sock, ctx), asio::detached);
-    ResponseMeta meta{api, (api == Api::kChat ? "chatcmpl-" : "cmpl-") + std::to_string(job.id), unixSeconds(),
-                      job.model};
+    ResponseMeta meta{api, (api == Api::kChat ? "chatcmpl-" : "cmpl-") + std::to_string(job.id),
+                      unixSeconds(), job.model};
     bool completed = co_await generate(sock, ctx, job, meta, keep_alive);
     wake(engine_.finish(job, completed, std::chrono::steady_clock::now()));
     co_await stopWatch(sock, ctx);
@@ -269,8 +246,9 @@ class SimServer {
     if (!completed) co_return false;
 
     if (!job.stream) {
-      co_return co_await sendReply(sock, jsonReply(200, completionBody(meta, job_text(job), job.finish_reason, job.usage())),
-                                   keep_alive, false);
+      co_return co_await sendReply(
+          sock, jsonReply(200, completionBody(meta, job_text(job), job.finish_reason, job.usage())),
+          keep_alive, false);
     }
     std::string tail;
     if (job.include_usage) tail += usageChunk(meta, job.usage());
@@ -325,8 +303,10 @@ class SimServer {
         engine_.recordInterToken(job, d);
       }
       if (!job.stream) continue;
-      std::string_view finish = i + 1 == n ? std::string_view(job.finish_reason) : std::string_view();
-      if (!co_await writeChunk(sock, streamChunk(meta, job.output[i], i == 0, finish))) co_return false;
+      std::string_view finish =
+          i + 1 == n ? std::string_view(job.finish_reason) : std::string_view();
+      if (!co_await writeChunk(sock, streamChunk(meta, job.output[i], i == 0, finish)))
+        co_return false;
     }
     co_return !ctx.gone;
   }
@@ -363,10 +343,12 @@ int runServer(const Options& opts) {
   if (!ec) acc.bind(ep, ec);
   if (!ec) acc.listen(1024, ec);
   if (ec) {
-    std::fprintf(stderr, "torii-llm-sim: listen %s:%d: %s\n", opts.host.c_str(), opts.port, ec.message().c_str());
+    std::fprintf(stderr, "torii-llm-sim: listen %s:%d: %s\n", opts.host.c_str(), opts.port,
+                 ec.message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "torii-llm-sim: model %s listening on %s:%d (max-num-seqs %d, kv-cache %s)\n",
+  std::fprintf(stderr,
+               "torii-llm-sim: model %s listening on %s:%d (max-num-seqs %d, kv-cache %s)\n",
                opts.model.c_str(), opts.host.c_str(), opts.port, opts.max_num_seqs,
                opts.enable_kvcache ? "on" : "off");
   SimServer server(io, opts);
