@@ -44,6 +44,8 @@ conformance: build
 	$(PYTHON) tests/conformance/run.py
 
 bench: build
+	cmake -DTORII_BUILD_BENCH=ON $(BUILD) >/dev/null && cmake --build $(BUILD) --target micro_bench
+	$(BUILD)/micro_bench
 	$(PYTHON) bench/http1/run.py
 
 fuzz: fuzz-build
