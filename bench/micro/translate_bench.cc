@@ -19,19 +19,25 @@ std::string manifests(int gateways, int routes_per_gateway) {
       "spec: {controllerName: torii.dev/gateway-controller}\n";
   for (int g = 0; g < gateways; ++g) {
     std::string ns = "ns" + std::to_string(g);
-    y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: " + ns +
+    y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, "
+         "namespace: " +
+         ns +
          "}\nspec:\n  gatewayClassName: torii\n  addresses: [{type: IPAddress, value: 127.0.3." +
          std::to_string(g % 250 + 1) + "}]\n  listeners:\n  - {name: http, protocol: HTTP, port: " +
          std::to_string(8000 + g / 250) + "}\n";
     y += "---\napiVersion: v1\nkind: Service\nmetadata: {name: svc, namespace: " + ns +
          "}\nspec:\n  ports: [{name: http, port: 80, targetPort: 8080}]\n";
-    y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-1, namespace: " + ns +
+    y += "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: svc-1, "
+         "namespace: " +
+         ns +
          ", labels: {kubernetes.io/service-name: svc}}\naddressType: IPv4\nendpoints:\n"
          "- addresses: [10.0.0.1]\n- addresses: [10.0.0.2]\nports: [{name: http, port: 8080}]\n";
     for (int r = 0; r < routes_per_gateway; ++r) {
       std::string id = std::to_string(r);
-      y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r" + id +
-           ", namespace: " + ns + "}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [h" + id + ".example.com]\n"
+      y += "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r" +
+           id + ", namespace: " + ns + "}\nspec:\n  parentRefs: [{name: gw}]\n  hostnames: [h" +
+           id +
+           ".example.com]\n"
            "  rules:\n";
       switch (r % 4) {
         case 0:
@@ -46,12 +52,16 @@ std::string manifests(int gateways, int routes_per_gateway) {
                "\"}, queryParams: [{name: q, value: x}]}]\n";
           break;
         default:
-          y += "  - matches: [{path: {type: PathPrefix, value: /m/" + id + "}, method: POST}]\n"
+          y += "  - matches: [{path: {type: PathPrefix, value: /m/" + id +
+               "}, method: POST}]\n"
                "    filters:\n    - type: RequestHeaderModifier\n      requestHeaderModifier:\n"
-               "        set: [{name: x-route, value: r" + id + "}]\n    - type: URLRewrite\n"
+               "        set: [{name: x-route, value: r" +
+               id +
+               "}]\n    - type: URLRewrite\n"
                "      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}\n";
       }
-      y += "    backendRefs: [{name: svc, port: 80, weight: 3}, {name: svc, port: 80, weight: 1}]\n";
+      y +=
+          "    backendRefs: [{name: svc, port: 80, weight: 3}, {name: svc, port: 80, weight: 1}]\n";
     }
   }
   return y;

@@ -6,11 +6,13 @@ namespace torii {
 
 std::string renderPrometheus(const std::vector<const Stats*>& shards) {
   std::string out;
-#define TORII_RENDER(name, help)                                                       \
-  {                                                                                    \
-    uint64_t sum = 0;                                                                  \
-    for (const Stats* s : shards) sum += s->name.load(std::memory_order_relaxed);      \
-    out += fmt::format("# HELP torii_" #name " {}\n# TYPE torii_" #name " counter\ntorii_" #name " {}\n", help, sum); \
+#define TORII_RENDER(name, help)                                                                 \
+  {                                                                                              \
+    uint64_t sum = 0;                                                                            \
+    for (const Stats* s : shards) sum += s->name.load(std::memory_order_relaxed);                \
+    out += fmt::format("# HELP torii_" #name " {}\n# TYPE torii_" #name " counter\ntorii_" #name \
+                       " {}\n",                                                                  \
+                       help, sum);                                                               \
   }
   TORII_COUNTERS(TORII_RENDER)
 #undef TORII_RENDER
@@ -19,8 +21,14 @@ std::string renderPrometheus(const std::vector<const Stats*>& shards) {
     dcx += s->downstream_cx_active.load(std::memory_order_relaxed);
     ucx += s->upstream_cx_active.load(std::memory_order_relaxed);
   }
-  out += fmt::format("# HELP torii_downstream_cx_active Open downstream connections\n# TYPE torii_downstream_cx_active gauge\ntorii_downstream_cx_active {}\n", dcx);
-  out += fmt::format("# HELP torii_upstream_cx_active Open upstream connections\n# TYPE torii_upstream_cx_active gauge\ntorii_upstream_cx_active {}\n", ucx);
+  out += fmt::format(
+      "# HELP torii_downstream_cx_active Open downstream connections\n# TYPE "
+      "torii_downstream_cx_active gauge\ntorii_downstream_cx_active {}\n",
+      dcx);
+  out += fmt::format(
+      "# HELP torii_upstream_cx_active Open upstream connections\n# TYPE torii_upstream_cx_active "
+      "gauge\ntorii_upstream_cx_active {}\n",
+      ucx);
   return out;
 }
 

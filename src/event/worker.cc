@@ -9,7 +9,8 @@ Worker::Worker(int index) : index_(index) {}
 Worker::~Worker() { stop(); }
 
 void Worker::start() {
-  guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
+  guard_ = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+      io_.get_executor());
   thread_ = std::thread([this] {
     std::string name = "torii-w" + std::to_string(index_);
     pthread_setname_np(pthread_self(), name.c_str());

@@ -87,7 +87,8 @@ Server::Server(ProxyOptions opts, int workers) : opts_(opts) {
     stats_.push_back(std::make_unique<Stats>());
     workers_.push_back(std::make_unique<event::Worker>(i));
     states_.push_back(std::make_unique<WorkerState>(*workers_.back(), opts_, *stats_.back()));
-    states_.back()->rng ^= uint64_t(i + 1) * 0x2545F4914F6CDD1Dull ^ uint64_t(Clock::now().time_since_epoch().count());
+    states_.back()->rng ^=
+        uint64_t(i + 1) * 0x2545F4914F6CDD1Dull ^ uint64_t(Clock::now().time_since_epoch().count());
   }
 }
 
@@ -120,7 +121,8 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot,
         // Close listeners the new snapshot no longer names, open the new ones.
         for (auto it = w->acceptors.begin(); it != w->acceptors.end();) {
           bool keep = false;
-          for (const auto& l : snapshot->listeners) keep |= (l.address == it->first.address && l.port == it->first.port);
+          for (const auto& l : snapshot->listeners)
+            keep |= (l.address == it->first.address && l.port == it->first.port);
           if (keep) {
             ++it;
           } else {
@@ -137,7 +139,8 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot,
       }
       w->snapshot = snapshot;
       std::lock_guard<std::mutex> lock(join->mu);
-      if (w->worker.index() == 0) join->errors.insert(join->errors.end(), errors.begin(), errors.end());
+      if (w->worker.index() == 0)
+        join->errors.insert(join->errors.end(), errors.begin(), errors.end());
       if (--join->remaining == 0 && join->done) join->done(std::move(join->errors));
     });
   }
@@ -152,7 +155,8 @@ void Server::drain(std::function<void()> done) {
   auto join = std::make_shared<Join>();
   join->remaining = states_.size();
   join->done = std::move(done);
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(opts_.drain_timeout);
+  const auto deadline =
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(opts_.drain_timeout);
   for (auto& st : states_) {
     WorkerState* w = st.get();
     w->worker.post([w, join, deadline] {

@@ -56,7 +56,8 @@ struct WorkerState {
     return b;
   }
   void returnBuffer(std::vector<char>&& b) {
-    if (b.size() == opts.upstream_buffer_size && free_buffers.size() < 64) free_buffers.push_back(std::move(b));
+    if (b.size() == opts.upstream_buffer_size && free_buffers.size() < 64)
+      free_buffers.push_back(std::move(b));
     b = std::vector<char>();
   }
   std::vector<std::vector<char>> free_buffers;

@@ -24,7 +24,8 @@ struct UpstreamConn {
 class ConnPool {
  public:
   // `now` is the worker's coarse clock (see WorkerState::now); it must outlive the pool.
-  ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout, const std::chrono::steady_clock::time_point& now)
+  ConnPool(Stats& stats, std::chrono::nanoseconds idle_timeout,
+           const std::chrono::steady_clock::time_point& now)
       : stats_(stats), idle_timeout_(idle_timeout), now_(now) {}
   ~ConnPool();
   // An idle connection to `key`, or nullptr. With `verify`, the connection is first checked with a

@@ -320,6 +320,26 @@ class _Process:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def _wait_healthy(self, what):
+        """Waits (bounded by self.ready_timeout) for GET /health on self.port to answer 200; kills
+        the process and raises if it exits first or never gets healthy."""
+        def healthy():
+            if not self.running():
+                raise AssertionError(f"{what} exited with {self.proc.returncode}:\n"
+                                     f"{self.log_text()}")
+            try:
+                return request(self.port, "GET", "/health", timeout=1).status == 200
+            except OSError:
+                return False
+
+        try:
+            wait_until(healthy, self.ready_timeout, 0.05, f"{what} /health")
+        except BaseException:
+            self._kill()
+            self._cleanup()
+            raise
+        return self
+
     def log_text(self, tail=6000):
         if not self.log_path or not os.path.exists(self.log_path):
             return ""
@@ -510,23 +530,7 @@ class Echo(_Process):
                 if val is not None:
                     cmd += [flag, val]
         self._spawn(cmd, env=env, prefix="torii-echo-it-")
-
-        def healthy():
-            if not self.running():
-                raise AssertionError(f"torii-echo exited with {self.proc.returncode}:\n"
-                                     f"{self.log_text()}")
-            try:
-                return request(self.port, "GET", "/health", timeout=1).status == 200
-            except OSError:
-                return False
-
-        try:
-            wait_until(healthy, self.ready_timeout, 0.05, "torii-echo /health")
-        except BaseException:
-            self._kill()
-            self._cleanup()
-            raise
-        return self
+        return self._wait_healthy("torii-echo")
 
     def stop(self):
         if self.running():

@@ -35,23 +35,7 @@ class LlmSim(_Process):
         env.update(self.env)
         cmd = [sim_path(), "--model", MODEL, "--listen", f"127.0.0.1:{self.port}"] + self.args
         self._spawn(cmd, env=env, prefix="torii-llm-sim-it-")
-
-        def healthy():
-            if not self.running():
-                raise AssertionError(f"torii-llm-sim exited with {self.proc.returncode}:\n"
-                                     f"{self.log_text()}")
-            try:
-                return request(self.port, "GET", "/health", timeout=1).status == 200
-            except OSError:
-                return False
-
-        try:
-            wait_until(healthy, self.ready_timeout, 0.05, "torii-llm-sim /health")
-        except BaseException:
-            self._kill()
-            self._cleanup()
-            raise
-        return self
+        return self._wait_healthy("torii-llm-sim")
 
     def close(self):
         """SIGTERM (bounded wait); fails when the process did not exit 0 or a sanitizer spoke."""

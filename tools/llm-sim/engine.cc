@@ -38,7 +38,8 @@ std::variant<Job, ApiError> Engine::prepare(const CompletionRequest& req, Api ap
   job.model = req.model;
   const auto& names = opts_.served_model_names;
   if (std::find(names.begin(), names.end(), req.model) == names.end()) {
-    if (!loras_.find(req.model)) return ApiError{404, "The model `" + req.model + "` does not exist."};
+    if (!loras_.find(req.model))
+      return ApiError{404, "The model `" + req.model + "` does not exist."};
     job.lora = req.model;
   }
   job.stream = req.stream;
@@ -48,11 +49,12 @@ std::variant<Job, ApiError> Engine::prepare(const CompletionRequest& req, Api ap
   int prompt = job.promptTokens();
   int requested = std::max(req.max_tokens, 0);
   if (prompt + requested > opts_.max_model_len || prompt >= opts_.max_model_len) {
-    return ApiError{400, "This model's maximum context length is " + std::to_string(opts_.max_model_len) +
-                             " tokens. However, you requested " + std::to_string(prompt + requested) +
-                             " tokens (" + std::to_string(prompt) + " in the messages, " +
-                             std::to_string(requested) +
-                             " in the completion). Please reduce the length of the messages or completion."};
+    return ApiError{
+        400, "This model's maximum context length is " + std::to_string(opts_.max_model_len) +
+                 " tokens. However, you requested " + std::to_string(prompt + requested) +
+                 " tokens (" + std::to_string(prompt) + " in the messages, " +
+                 std::to_string(requested) +
+                 " in the completion). Please reduce the length of the messages or completion."};
   }
   if (opts_.mode == "echo") {
     for (auto piece : tokenPieces(req.echo_text)) job.output.emplace_back(piece);
@@ -84,7 +86,8 @@ Nanos Engine::startPrefill(Job& job, SteadyTime now) {
     // The last prompt token is always computed (it yields the first output token), so only the
     // blocks before it can hit — vLLM caps cached tokens the same way.
     std::vector<uint32_t> cacheable(job.prompt_ids.begin(), job.prompt_ids.end() - 1);
-    int hits = kv_.startRequest(job.id, job.model, blockHashes(job.model, cacheable, opts_.block_size));
+    int hits =
+        kv_.startRequest(job.id, job.model, blockHashes(job.model, cacheable, opts_.block_size));
     job.cached_tokens = hits * opts_.block_size;
   }
   return latency_.timeToFirstToken(job.promptTokens(), job.cached_tokens, scheduler_.running());

@@ -14,9 +14,12 @@ double LatencyModel::loadFactor(int running) const {
 
 bool LatencyModel::perToken() const {
   switch (cfg_.calculator) {
-    case LatencyConfig::Calculator::kConstant: return false;
-    case LatencyConfig::Calculator::kPerToken: return true;
-    case LatencyConfig::Calculator::kAuto: break;
+    case LatencyConfig::Calculator::kConstant:
+      return false;
+    case LatencyConfig::Calculator::kPerToken:
+      return true;
+    case LatencyConfig::Calculator::kAuto:
+      break;
   }
   return cfg_.time_to_first_token.count() == 0 && cfg_.time_to_first_token_std_dev.count() == 0;
 }

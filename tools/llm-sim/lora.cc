@@ -44,7 +44,8 @@ bool LoraSlots::acquire(const std::string& name) {
   auto it = findSlot(name);
   if (it == slots_.end()) {
     if (int(slots_.size()) >= max_loras_) {
-      auto idle = std::find_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.refs == 0; });
+      auto idle =
+          std::find_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.refs == 0; });
       if (idle == slots_.end()) return false;
       slots_.erase(idle);
     }

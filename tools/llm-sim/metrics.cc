@@ -7,14 +7,15 @@
 namespace torii::llmsim {
 
 void Histogram::observe(double v) {
-  size_t i = std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();  // le: v <= bound
+  size_t i =
+      std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin();  // le: v <= bound
   ++counts_[i];
   sum_ += v;
   ++count_;
 }
 
 std::vector<double> ttftBuckets() {
-  return {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25, 0.5,   0.75,
+  return {0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1,  0.25,  0.5,   0.75,
           1.0,   2.5,   5.0,  7.5,  10.0, 20.0, 40.0, 80.0, 160.0, 640.0, 2560.0};
 }
 std::vector<double> tpotBuckets() {
@@ -22,7 +23,7 @@ std::vector<double> tpotBuckets() {
           0.75, 1.0,   2.5,  5.0,   7.5, 10.0, 20.0, 40.0, 80.0};
 }
 std::vector<double> requestLatencyBuckets() {
-  return {0.3,  0.5,  0.8,  1.0,  1.5,  2.0,   2.5,   5.0,   10.0,   15.0,  20.0,
+  return {0.3,  0.5,  0.8,  1.0,  1.5,   2.0,   2.5,   5.0,   10.0,   15.0,  20.0,
           30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, 7680.0};
 }
 std::vector<double> tokenBuckets(int max) {
@@ -46,10 +47,14 @@ std::string formatValue(double v) {
 std::string escapeLabel(const std::string& v) {
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -57,8 +62,20 @@ std::string escapeLabel(const std::string& v) {
 namespace {
 
 enum class Hist {
-  kTtft, kTpot, kItl, kE2e, kQueue, kInference, kPrefill, kDecode, kReqTpot,
-  kPromptTokens, kGenTokens, kMaxGenTokens, kParamsMaxTokens, kCount
+  kTtft,
+  kTpot,
+  kItl,
+  kE2e,
+  kQueue,
+  kInference,
+  kPrefill,
+  kDecode,
+  kReqTpot,
+  kPromptTokens,
+  kGenTokens,
+  kMaxGenTokens,
+  kParamsMaxTokens,
+  kCount
 };
 
 struct HistDef {
@@ -72,24 +89,35 @@ constexpr HistDef kHistDefs[] = {
     {"vllm:inter_token_latency_seconds", "Histogram of inter-token latency in seconds."},
     {"vllm:e2e_request_latency_seconds", "Histogram of end to end request latency in seconds."},
     {"vllm:request_queue_time_seconds", "Histogram of time spent in WAITING phase for request."},
-    {"vllm:request_inference_time_seconds", "Histogram of time spent in RUNNING phase for request."},
+    {"vllm:request_inference_time_seconds",
+     "Histogram of time spent in RUNNING phase for request."},
     {"vllm:request_prefill_time_seconds", "Histogram of time spent in PREFILL phase for request."},
     {"vllm:request_decode_time_seconds", "Histogram of time spent in DECODE phase for request."},
-    {"vllm:request_time_per_output_token_seconds", "Histogram of time_per_output_token_seconds per request."},
+    {"vllm:request_time_per_output_token_seconds",
+     "Histogram of time_per_output_token_seconds per request."},
     {"vllm:request_prompt_tokens", "Number of prefill tokens processed."},
     {"vllm:request_generation_tokens", "Number of generation tokens processed."},
-    {"vllm:max_num_generation_tokens", "Histogram of maximum number of requested generation tokens."},
+    {"vllm:max_num_generation_tokens",
+     "Histogram of maximum number of requested generation tokens."},
     {"vllm:request_params_max_tokens", "Histogram of the max_tokens request parameter."},
 };
 static_assert(std::size(kHistDefs) == size_t(Hist::kCount));
 
 std::vector<double> bucketsFor(Hist h, int max_model_len) {
   switch (h) {
-    case Hist::kTtft: return ttftBuckets();
-    case Hist::kTpot: case Hist::kItl: case Hist::kReqTpot: return tpotBuckets();
-    case Hist::kPromptTokens: case Hist::kGenTokens: case Hist::kMaxGenTokens:
-    case Hist::kParamsMaxTokens: return tokenBuckets(max_model_len);
-    default: return requestLatencyBuckets();
+    case Hist::kTtft:
+      return ttftBuckets();
+    case Hist::kTpot:
+    case Hist::kItl:
+    case Hist::kReqTpot:
+      return tpotBuckets();
+    case Hist::kPromptTokens:
+    case Hist::kGenTokens:
+    case Hist::kMaxGenTokens:
+    case Hist::kParamsMaxTokens:
+      return tokenBuckets(max_model_len);
+    default:
+      return requestLatencyBuckets();
   }
 }
 
@@ -118,7 +146,9 @@ Histogram& hist(M& m, Hist which) {
   return m.hists[size_t(which)];
 }
 
-std::string modelLabel(const std::string& model) { return "model_name=\"" + escapeLabel(model) + "\""; }
+std::string modelLabel(const std::string& model) {
+  return "model_name=\"" + escapeLabel(model) + "\"";
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -129,7 +159,8 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 Metrics::PerModel::PerModel(int max_model_len) {
-  for (size_t i = 0; i < size_t(Hist::kCount); ++i) hists.emplace_back(bucketsFor(Hist(i), max_model_len));
+  for (size_t i = 0; i < size_t(Hist::kCount); ++i)
+    hists.emplace_back(bucketsFor(Hist(i), max_model_len));
 }
 
 Metrics::PerModel& Metrics::model(const std::string& name) {
@@ -151,7 +182,8 @@ void Metrics::recordRequest(const RequestRecord& r) {
   hist(m, Hist::kInference).observe(r.prefill_s + r.decode_s);
   hist(m, Hist::kPrefill).observe(r.prefill_s);
   hist(m, Hist::kDecode).observe(r.decode_s);
-  if (r.generation_tokens > 1) hist(m, Hist::kReqTpot).observe(r.decode_s / (r.generation_tokens - 1));
+  if (r.generation_tokens > 1)
+    hist(m, Hist::kReqTpot).observe(r.decode_s / (r.generation_tokens - 1));
   hist(m, Hist::kPromptTokens).observe(r.prompt_tokens);
   hist(m, Hist::kGenTokens).observe(r.generation_tokens);
   hist(m, Hist::kMaxGenTokens).observe(r.max_tokens >= 0 ? r.max_tokens : r.generation_tokens);
@@ -174,7 +206,8 @@ std::string Metrics::render(const EngineGauges& g) const {
   header(out, "vllm:kv_cache_usage_perc", "KV-cache usage. 1 means 100 percent usage.", "gauge");
   sample(out, "vllm:kv_cache_usage_perc", ml, g.kv_usage);
   // The pre-0.10 name, still what GIE v1.0.0 scrapes by default (reference §4).
-  header(out, "vllm:gpu_cache_usage_perc", "GPU KV-cache usage. 1 means 100 percent usage.", "gauge");
+  header(out, "vllm:gpu_cache_usage_perc", "GPU KV-cache usage. 1 means 100 percent usage.",
+         "gauge");
   sample(out, "vllm:gpu_cache_usage_perc", ml, g.kv_usage);
   header(out, "vllm:lora_requests_info", "Running stats on lora requests.", "gauge");
   sample(out, "vllm:lora_requests_info",
@@ -195,9 +228,10 @@ std::string Metrics::render(const EngineGauges& g) const {
   };
   const Counter counters[] = {
       {"vllm:prompt_tokens_total", "Number of prefill tokens processed.", &PerModel::prompt_tokens},
-      {"vllm:generation_tokens_total", "Number of generation tokens processed.", &PerModel::generation_tokens},
-      {"vllm:prefix_cache_queries_total", "Prefix cache queries, in terms of number of queried tokens.",
-       &PerModel::prefix_queries},
+      {"vllm:generation_tokens_total", "Number of generation tokens processed.",
+       &PerModel::generation_tokens},
+      {"vllm:prefix_cache_queries_total",
+       "Prefix cache queries, in terms of number of queried tokens.", &PerModel::prefix_queries},
       {"vllm:prefix_cache_hits_total", "Prefix cache hits, in terms of number of cached tokens.",
        &PerModel::prefix_hits},
   };
@@ -223,8 +257,8 @@ std::string Metrics::render(const EngineGauges& g) const {
       uint64_t cumulative = 0;
       for (size_t b = 0; b < h.bounds().size(); ++b) {
         cumulative += h.counts()[b];
-        sample(out, std::string(d.name) + "_bucket", labels + ",le=\"" + formatValue(h.bounds()[b]) + "\"",
-               double(cumulative));
+        sample(out, std::string(d.name) + "_bucket",
+               labels + ",le=\"" + formatValue(h.bounds()[b]) + "\"", double(cumulative));
       }
       sample(out, std::string(d.name) + "_bucket", labels + ",le=\"+Inf\"", double(h.count()));
       sample(out, std::string(d.name) + "_sum", labels, h.sum());

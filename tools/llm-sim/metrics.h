@@ -53,7 +53,7 @@ struct RequestRecord {
   std::string model;  // the model or adapter the client named
   std::string finish_reason;
   int prompt_tokens = 0, cached_tokens = 0, generation_tokens = 0;
-  int max_tokens = -1;  // -1: not given
+  int max_tokens = -1;                              // -1: not given
   double queue_s = 0, prefill_s = 0, decode_s = 0;  // e2e = queue + prefill + decode
 };
 

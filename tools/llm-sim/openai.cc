@@ -29,7 +29,8 @@ Result<std::string> contentText(const json::value& c) {
 Result<int> optionalCount(const json::object& o, const char* key) {
   auto* v = o.if_contains(key);
   if (!v || v->is_null()) return -1;
-  if (!v->is_int64() && !v->is_uint64()) return Error{std::string("'") + key + "' must be an integer"};
+  if (!v->is_int64() && !v->is_uint64())
+    return Error{std::string("'") + key + "' must be an integer"};
   int64_t n = v->is_int64() ? v->as_int64() : int64_t(std::min<uint64_t>(v->as_uint64(), 1u << 30));
   if (n < 1) return Error{std::string("'") + key + "' must be at least 1"};
   return int(std::min<int64_t>(n, 1 << 30));
@@ -60,7 +61,8 @@ Result<CompletionRequest> parseCompletionRequest(std::string_view body, Api api)
   const auto& o = v.as_object();
   CompletionRequest r;
   auto* model = o.if_contains("model");
-  if (!model || !model->is_string() || model->as_string().empty()) return Error{"'model' is required"};
+  if (!model || !model->is_string() || model->as_string().empty())
+    return Error{"'model' is required"};
   r.model = std::string(model->as_string());
 
   if (api == Api::kChat) {
@@ -136,7 +138,8 @@ std::string streamChunk(const ResponseMeta& m, std::string_view text, bool first
   } else {
     choice["text"] = text;
   }
-  choice["finish_reason"] = finish_reason.empty() ? json::value(nullptr) : json::value(finish_reason);
+  choice["finish_reason"] =
+      finish_reason.empty() ? json::value(nullptr) : json::value(finish_reason);
   json::object o = envelope(m, true);
   o["choices"] = json::array{std::move(choice)};
   return sse(o);
@@ -177,10 +180,12 @@ Result<LoraModule> parseLoraAdapterRequest(std::string_view body) {
   json::value v = json::parse(body, ec);
   if (ec || !v.is_object()) return Error{"the request body must be a JSON object"};
   auto* name = v.as_object().if_contains("lora_name");
-  if (!name || !name->is_string() || name->as_string().empty()) return Error{"'lora_name' is required"};
+  if (!name || !name->is_string() || name->as_string().empty())
+    return Error{"'lora_name' is required"};
   LoraModule m;
   m.name = std::string(name->as_string());
-  if (auto* p = v.as_object().if_contains("lora_path"); p && p->is_string()) m.path = std::string(p->as_string());
+  if (auto* p = v.as_object().if_contains("lora_path"); p && p->is_string())
+    m.path = std::string(p->as_string());
   return m;
 }
 

@@ -20,7 +20,8 @@ const char* usage() {
          "  --max-waiting-queue-length N  waiting queue; full => 429 (1000)\n"
          "  --max-model-len N             context length in tokens (1024)\n"
          "  --max-loras N                 loaded LoRA adapters (1)\n"
-         "  --lora-modules JSON...        '{\"name\":\"a\",\"path\":\"p\",\"base_model_name\":\"m\"}'\n"
+         "  --lora-modules JSON...        "
+         "'{\"name\":\"a\",\"path\":\"p\",\"base_model_name\":\"m\"}'\n"
          "  --mode random|echo            response text (random)\n"
          "  --latency-calculator constant|per-token\n"
          "  --time-to-first-token D  --time-to-first-token-std-dev D\n"
@@ -61,9 +62,12 @@ bool parseInt(const std::string& s, int min, int& out) {
 }
 
 bool parseBool(const std::string& s, bool& out) {
-  if (s == "true" || s == "1" || s.empty()) out = true;
-  else if (s == "false" || s == "0") out = false;
-  else return false;
+  if (s == "true" || s == "1" || s.empty())
+    out = true;
+  else if (s == "false" || s == "0")
+    out = false;
+  else
+    return false;
   return true;
 }
 
@@ -126,7 +130,8 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
       {"block-size", {&Options::block_size, 1}},
   };
   // Accepted for command-line compatibility with the original; no effect here.
-  const std::map<std::string, bool> ignored = {{"max-cpu-loras", true}, {"data-parallel-size", true}};
+  const std::map<std::string, bool> ignored = {{"max-cpu-loras", true},
+                                               {"data-parallel-size", true}};
 
   for (size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
@@ -148,7 +153,8 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
     auto bad = [&](const std::string& why) { return Error{"--" + name + ": " + why}; };
 
     if (name == "enable-kvcache") {
-      if (!inline_value && i + 1 < args.size() && (args[i + 1] == "true" || args[i + 1] == "false")) {
+      if (!inline_value && i + 1 < args.size() &&
+          (args[i + 1] == "true" || args[i + 1] == "false")) {
         value = args[++i];
       }
       if (!parseBool(value, o.enable_kvcache)) return bad("expected true or false");
@@ -156,13 +162,15 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
     }
     if (name == "lora-modules" || name == "served-model-name") {
       std::vector<std::string> values;
-      if (inline_value) values.push_back(value);
+      if (inline_value)
+        values.push_back(value);
       else
         while (i + 1 < args.size() && !startsWith(args[i + 1], "--")) values.push_back(args[++i]);
       if (values.empty()) return bad("needs a value");
       for (const auto& v : values) {
         if (name == "served-model-name") {
-          for (auto part : splitList(v, ',')) if (!part.empty()) o.served_model_names.emplace_back(part);
+          for (auto part : splitList(v, ','))
+            if (!part.empty()) o.served_model_names.emplace_back(part);
           continue;
         }
         auto mods = parseLoraModules(v);
@@ -173,9 +181,11 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
     }
     if (!take()) return bad("needs a value");
     if (auto it = latencies.find(name); it != latencies.end()) {
-      if (!parseLatency(value, o.latency.*(it->second))) return bad("expected a duration like 12ms, got '" + value + "'");
+      if (!parseLatency(value, o.latency.*(it->second)))
+        return bad("expected a duration like 12ms, got '" + value + "'");
     } else if (auto it = ints.find(name); it != ints.end()) {
-      if (!parseInt(value, it->second.second, o.*(it->second.first))) return bad("expected an integer, got '" + value + "'");
+      if (!parseInt(value, it->second.second, o.*(it->second.first)))
+        return bad("expected an integer, got '" + value + "'");
       if (name == "port") port_given = true;
     } else if (name == "model") {
       o.model = value;
@@ -185,14 +195,19 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
       if (value != "random" && value != "echo") return bad("expected random or echo");
       o.mode = value;
     } else if (name == "latency-calculator") {
-      if (value == "constant") o.latency.calculator = LatencyConfig::Calculator::kConstant;
-      else if (value == "per-token") o.latency.calculator = LatencyConfig::Calculator::kPerToken;
-      else if (value.empty()) o.latency.calculator = LatencyConfig::Calculator::kAuto;
-      else return bad("expected constant or per-token");
+      if (value == "constant")
+        o.latency.calculator = LatencyConfig::Calculator::kConstant;
+      else if (value == "per-token")
+        o.latency.calculator = LatencyConfig::Calculator::kPerToken;
+      else if (value.empty())
+        o.latency.calculator = LatencyConfig::Calculator::kAuto;
+      else
+        return bad("expected constant or per-token");
     } else if (name == "time-factor-under-load") {
       char* end = nullptr;
       double f = std::strtod(value.c_str(), &end);
-      if (value.empty() || *end != '\0' || !(f >= 1.0) || f > 1e6) return bad("expected a number >= 1");
+      if (value.empty() || *end != '\0' || !(f >= 1.0) || f > 1e6)
+        return bad("expected a number >= 1");
       o.latency.time_factor_under_load = f;
     } else if (name == "seed") {
       auto s = parseUint(value);
@@ -206,10 +221,12 @@ Result<Options> parseOptions(const std::vector<std::string>& args) {
   if (o.model.empty()) return Error{"--model is required"};
   if (!listen.empty()) {
     auto colon = listen.rfind(':');
-    auto port = colon == std::string::npos ? std::nullopt : parseUint(std::string_view(listen).substr(colon + 1));
+    auto port = colon == std::string::npos ? std::nullopt
+                                           : parseUint(std::string_view(listen).substr(colon + 1));
     if (!port || *port > 65535) return Error{"--listen: expected ADDR:PORT, got '" + listen + "'"};
     o.host = listen.substr(0, colon);
-    if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']') o.host = o.host.substr(1, o.host.size() - 2);
+    if (o.host.size() > 2 && o.host.front() == '[' && o.host.back() == ']')
+      o.host = o.host.substr(1, o.host.size() - 2);
     if (o.host.empty()) o.host = "0.0.0.0";
     o.port = int(*port);
   } else if (port_given && o.port > 65535) {

@@ -33,7 +33,9 @@ struct Options {
   std::string pod_name, pod_namespace;
 
   // The name /v1/models lists first and the metrics' model_name label.
-  const std::string& baseName() const { return served_model_names.empty() ? model : served_model_names[0]; }
+  const std::string& baseName() const {
+    return served_model_names.empty() ? model : served_model_names[0];
+  }
 };
 
 // Parses argv (without argv[0]). Accepts "--flag value" and "--flag=value"; boolean flags also

@@ -41,10 +41,10 @@ OutputPlan planOutput(Random& rng, int max_tokens, bool ignore_eos, int prompt_t
 
 std::vector<std::string> randomTokens(Random& rng, int n) {
   static constexpr const char* kWords[] = {
-      "the",   "model",  "answers", "with",    "a",      "simulated", "response", "to",
-      "your",  "request", "and",    "tokens",  "arrive", "one",       "at",       "time",
-      "while", "the",    "cache",   "keeps",   "recent", "prefixes",  "warm",     "so",
-      "that",  "later",  "prompts", "start",   "sooner", "under",     "load",     "today."};
+      "the",   "model",   "answers", "with",   "a",      "simulated", "response", "to",
+      "your",  "request", "and",     "tokens", "arrive", "one",       "at",       "time",
+      "while", "the",     "cache",   "keeps",  "recent", "prefixes",  "warm",     "so",
+      "that",  "later",   "prompts", "start",  "sooner", "under",     "load",     "today."};
   std::vector<std::string> out;
   out.reserve(n);
   for (int i = 0; i < n; ++i) {

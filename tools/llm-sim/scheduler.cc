@@ -23,7 +23,8 @@ std::vector<uint64_t> Scheduler::finish(uint64_t id) {
   std::vector<uint64_t> started;
   auto it = running_.find(id);
   if (it == running_.end()) {
-    auto w = std::find_if(waiting_.begin(), waiting_.end(), [&](const Waiting& x) { return x.id == id; });
+    auto w = std::find_if(waiting_.begin(), waiting_.end(),
+                          [&](const Waiting& x) { return x.id == id; });
     if (w != waiting_.end()) waiting_.erase(w);
     return started;
   }
@@ -58,7 +59,8 @@ std::vector<std::string> Scheduler::runningAdapters() const {
 std::vector<std::string> Scheduler::waitingAdapters() const {
   std::vector<std::string> out;
   for (const auto& w : waiting_) {
-    if (!w.lora.empty() && std::find(out.begin(), out.end(), w.lora) == out.end()) out.push_back(w.lora);
+    if (!w.lora.empty() && std::find(out.begin(), out.end(), w.lora) == out.end())
+      out.push_back(w.lora);
   }
   return out;
 }

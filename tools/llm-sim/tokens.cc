@@ -40,7 +40,8 @@ std::vector<std::string_view> tokenPieces(std::string_view text) {
       break;
     }
     if (isWordByte(text[i])) {
-      for (int cps = 0; cps < 4 && i < text.size() && isWordByte(text[i]); ++cps) i += seqLen(text, i);
+      for (int cps = 0; cps < 4 && i < text.size() && isWordByte(text[i]); ++cps)
+        i += seqLen(text, i);
     } else {
       i += seqLen(text, i);
     }

@@ -160,14 +160,16 @@ struct ParserCallbacks {
 };
 
 Parser::Parser(Type type, Limits limits) : type_(type), limits_(limits), p_(new llhttp_t) {
-  llhttp_init(p_, type == Type::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, ParserCallbacks::settings());
+  llhttp_init(p_, type == Type::kRequest ? HTTP_REQUEST : HTTP_RESPONSE,
+              ParserCallbacks::settings());
   p_->data = this;
 }
 
 Parser::~Parser() { delete p_; }
 
 void Parser::reset() {
-  llhttp_init(p_, type_ == Type::kRequest ? HTTP_REQUEST : HTTP_RESPONSE, ParserCallbacks::settings());
+  llhttp_init(p_, type_ == Type::kRequest ? HTTP_REQUEST : HTTP_RESPONSE,
+              ParserCallbacks::settings());
   p_->data = this;
   head_.clear();
   body_.clear();
@@ -329,7 +331,8 @@ Parser::Result Parser::parse(const char* data, size_t len) {
   const bool in_head = !headers_done_;
   bool truncated = false;
   if (in_head) {
-    size_t allowance = limits_.max_head_bytes > head_bytes_ ? limits_.max_head_bytes - head_bytes_ : 0;
+    size_t allowance =
+        limits_.max_head_bytes > head_bytes_ ? limits_.max_head_bytes - head_bytes_ : 0;
     if (n > allowance) {
       n = allowance;
       truncated = true;
@@ -376,7 +379,8 @@ Parser::Result Parser::parse(const char* data, size_t len) {
         default:
           error_status_ = 400;
       }
-      error_reason_ = llhttp_get_error_reason(p_) ? llhttp_get_error_reason(p_) : llhttp_errno_name(err);
+      error_reason_ =
+          llhttp_get_error_reason(p_) ? llhttp_get_error_reason(p_) : llhttp_errno_name(err);
     }
     r.consumed = n;
     return r;
@@ -421,39 +425,72 @@ bool Parser::finish() {
 
 std::string_view reasonPhrase(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 101: return "Switching Protocols";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 411: return "Length Required";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 417: return "Expectation Failed";
-    case 421: return "Misdirected Request";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 100:
+      return "Continue";
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Content Too Large";
+    case 414:
+      return "URI Too Long";
+    case 417:
+      return "Expectation Failed";
+    case 421:
+      return "Misdirected Request";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 

@@ -34,8 +34,8 @@ struct Head {
   HeaderMap trailers;
   int64_t content_length = -1;  // -1: none given
   bool chunked = false;
-  bool keep_alive = true;       // per the version and Connection header
-  bool upgrade = false;         // Connection: upgrade with an Upgrade header
+  bool keep_alive = true;  // per the version and Connection header
+  bool upgrade = false;    // Connection: upgrade with an Upgrade header
   bool expect_continue = false;
   // For responses only: no length and not chunked, so the body runs until the connection closes.
   bool close_delimited = false;

@@ -80,15 +80,17 @@ TEST(Engine, RepeatedPromptHitsTheCacheAndSkipsPrefill) {
   EXPECT_LT(warm, cold);
   std::string m = e.metricsText();
   EXPECT_NE(m.find("vllm:num_requests_running{model_name=\"m\"} 1\n"), std::string::npos);
-  EXPECT_NE(m.find("vllm:prefix_cache_queries_total{model_name=\"m\"} " + std::to_string(j1.promptTokens())),
+  EXPECT_NE(m.find("vllm:prefix_cache_queries_total{model_name=\"m\"} " +
+                   std::to_string(j1.promptTokens())),
             std::string::npos);
   j2.first_token_at = now;
   e.finish(j2, true, now);
   EXPECT_EQ(e.kvCache().usedBlocks(), 0);
   m = e.metricsText();
   EXPECT_NE(m.find("vllm:kv_cache_usage_perc{model_name=\"m\"} 0\n"), std::string::npos);
-  EXPECT_NE(m.find("vllm:prefix_cache_hits_total{model_name=\"m\"} " + std::to_string(j2.cached_tokens)),
-            std::string::npos);
+  EXPECT_NE(
+      m.find("vllm:prefix_cache_hits_total{model_name=\"m\"} " + std::to_string(j2.cached_tokens)),
+      std::string::npos);
 }
 
 TEST(Engine, EchoMode) {

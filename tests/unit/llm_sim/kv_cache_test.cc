@@ -15,8 +15,8 @@ TEST(KvCache, PrefixReuseAfterFinish) {
   EXPECT_EQ(kv.usedBlocks(), 4);
   kv.finishRequest(1);
   kv.finishRequest(2);
-  EXPECT_EQ(kv.usedBlocks(), 0);        // usage counts referenced blocks only
-  EXPECT_EQ(kv.residentBlocks(), 4);    // but they stay cached
+  EXPECT_EQ(kv.usedBlocks(), 0);      // usage counts referenced blocks only
+  EXPECT_EQ(kv.residentBlocks(), 4);  // but they stay cached
   EXPECT_EQ(kv.startRequest(3, "m", {10, 11, 12, 13}), 3);
   // Only the leading run counts as a hit.
   kv.finishRequest(3);

@@ -12,7 +12,7 @@ TEST(LoraSlots, LoadsUpToMaxAndEvictsIdleLeastRecentlyUsed) {
   EXPECT_EQ(s.loads(), 2u);
   EXPECT_FALSE(s.canAcquire("c"));  // both in use
   EXPECT_FALSE(s.acquire("c"));
-  EXPECT_TRUE(s.canAcquire("a"));   // already loaded
+  EXPECT_TRUE(s.canAcquire("a"));  // already loaded
   s.release("a");
   s.release("b");
   EXPECT_TRUE(s.acquire("b"));  // b most recently used now

@@ -45,8 +45,9 @@ TEST(Metrics, RendersGaugesAndRequests) {
   EXPECT_TRUE(has(t, "vllm:num_requests_running{model_name=\"meta/llama\"} 2"));
   EXPECT_TRUE(has(t, "vllm:num_requests_waiting{model_name=\"meta/llama\"} 3"));
   EXPECT_TRUE(has(t, "vllm:kv_cache_usage_perc{model_name=\"meta/llama\"} 0.125"));
-  EXPECT_TRUE(has(t, "vllm:lora_requests_info{max_lora=\"2\",running_lora_adapters=\"a,b\","
-                     "waiting_lora_adapters=\"c\"} 1700000000.5"));
+  EXPECT_TRUE(has(t,
+                  "vllm:lora_requests_info{max_lora=\"2\",running_lora_adapters=\"a,b\","
+                  "waiting_lora_adapters=\"c\"} 1700000000.5"));
   EXPECT_TRUE(has(t, "vllm:cache_config_info{block_size=\"16\",num_gpu_blocks=\"1024\"} 1"));
   EXPECT_TRUE(has(t, "vllm:prompt_tokens_total{model_name=\"meta/llama\"} 0"));
 
@@ -67,17 +68,24 @@ TEST(Metrics, RendersGaugesAndRequests) {
   EXPECT_TRUE(has(t, "vllm:generation_tokens_total{model_name=\"meta/llama\"} 11"));
   EXPECT_TRUE(has(t, "vllm:prefix_cache_hits_total{model_name=\"meta/llama\"} 64"));
   EXPECT_TRUE(has(t, "vllm:prefix_cache_queries_total{model_name=\"meta/llama\"} 100"));
-  EXPECT_TRUE(has(t, "vllm:request_success_total{model_name=\"meta/llama\",finish_reason=\"stop\"} 1"));
+  EXPECT_TRUE(
+      has(t, "vllm:request_success_total{model_name=\"meta/llama\",finish_reason=\"stop\"} 1"));
   EXPECT_TRUE(has(t, "# TYPE vllm:time_to_first_token_seconds histogram"));
   // TTFT seen by the client = queue + prefill = 0.55 s.
-  EXPECT_TRUE(has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"0.5\"} 0"));
-  EXPECT_TRUE(has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"0.75\"} 1"));
-  EXPECT_TRUE(has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"+Inf\"} 1"));
+  EXPECT_TRUE(
+      has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"0.5\"} 0"));
+  EXPECT_TRUE(
+      has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"0.75\"} 1"));
+  EXPECT_TRUE(
+      has(t, "vllm:time_to_first_token_seconds_bucket{model_name=\"meta/llama\",le=\"+Inf\"} 1"));
   EXPECT_TRUE(has(t, "vllm:time_to_first_token_seconds_count{model_name=\"meta/llama\"} 1"));
   EXPECT_TRUE(has(t, "vllm:request_queue_time_seconds_sum{model_name=\"meta/llama\"} 0.5"));
-  EXPECT_TRUE(has(t, "vllm:inter_token_latency_seconds_bucket{model_name=\"meta/llama\",le=\"0.01\"} 1"));
-  EXPECT_TRUE(has(t, "vllm:request_params_max_tokens_bucket{model_name=\"meta/llama\",le=\"20\"} 1"));
-  EXPECT_TRUE(has(t, "vllm:request_generation_tokens_bucket{model_name=\"meta/llama\",le=\"10\"} 0"));
+  EXPECT_TRUE(
+      has(t, "vllm:inter_token_latency_seconds_bucket{model_name=\"meta/llama\",le=\"0.01\"} 1"));
+  EXPECT_TRUE(
+      has(t, "vllm:request_params_max_tokens_bucket{model_name=\"meta/llama\",le=\"20\"} 1"));
+  EXPECT_TRUE(
+      has(t, "vllm:request_generation_tokens_bucket{model_name=\"meta/llama\",le=\"10\"} 0"));
   // Every non-comment line is "name[{labels}] value".
   size_t pos = 0;
   while (pos < t.size()) {

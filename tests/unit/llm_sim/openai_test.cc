@@ -27,7 +27,8 @@ TEST(OpenAi, ParsesChatRequest) {
 }
 
 TEST(OpenAi, ParsesCompletionRequest) {
-  auto r = parseCompletionRequest(R"({"model":"m","prompt":"once upon","max_tokens":3})", Api::kCompletion);
+  auto r = parseCompletionRequest(R"({"model":"m","prompt":"once upon","max_tokens":3})",
+                                  Api::kCompletion);
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ(r->prompt_text, "once upon");
   EXPECT_FALSE(r->stream);
@@ -38,13 +39,18 @@ TEST(OpenAi, ParsesCompletionRequest) {
 TEST(OpenAi, RejectsBadRequests) {
   EXPECT_FALSE(parseCompletionRequest("{", Api::kChat));
   EXPECT_FALSE(parseCompletionRequest("[]", Api::kChat));
-  EXPECT_FALSE(parseCompletionRequest(R"({"messages":[{"role":"user","content":"x"}]})", Api::kChat));
+  EXPECT_FALSE(
+      parseCompletionRequest(R"({"messages":[{"role":"user","content":"x"}]})", Api::kChat));
   EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","messages":[]})", Api::kChat));
   EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","messages":[{"content":"x"}]})", Api::kChat));
-  EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","messages":[{"role":"user","content":5}]})", Api::kChat));
-  EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","prompt":"x","max_tokens":0})", Api::kCompletion));
-  EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","prompt":"x","max_tokens":"5"})", Api::kCompletion));
-  EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","prompt":"x","stream":"yes"})", Api::kCompletion));
+  EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","messages":[{"role":"user","content":5}]})",
+                                      Api::kChat));
+  EXPECT_FALSE(
+      parseCompletionRequest(R"({"model":"m","prompt":"x","max_tokens":0})", Api::kCompletion));
+  EXPECT_FALSE(
+      parseCompletionRequest(R"({"model":"m","prompt":"x","max_tokens":"5"})", Api::kCompletion));
+  EXPECT_FALSE(
+      parseCompletionRequest(R"({"model":"m","prompt":"x","stream":"yes"})", Api::kCompletion));
   EXPECT_FALSE(parseCompletionRequest(R"({"model":"m"})", Api::kCompletion));
   EXPECT_FALSE(parseCompletionRequest(R"({"model":"m","prompt":[1,2]})", Api::kCompletion));
 }

@@ -8,13 +8,37 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(Options, OriginalFlagNamesAndDurations) {
-  auto o = parseOptions({"--model", "Qwen/Qwen3-32B", "--port=9000", "--max-num-seqs", "16",
-                         "--max-waiting-queue-length", "7", "--max-loras", "2", "--lora-modules",
-                         "{\"name\":\"food-review-1\"}", "{\"name\":\"b\",\"path\":\"/p\"}",
-                         "--latency-calculator", "per-token", "--inter-token-latency", "12ms",
-                         "--prefill-overhead", "30ms", "--prefill-time-per-token", "250us",
-                         "--time-factor-under-load", "2.0", "--enable-kvcache", "--kv-cache-size", "64",
-                         "--block-size", "8", "--seed", "42", "--time-to-first-token", "100"});
+  auto o = parseOptions({"--model",
+                         "Qwen/Qwen3-32B",
+                         "--port=9000",
+                         "--max-num-seqs",
+                         "16",
+                         "--max-waiting-queue-length",
+                         "7",
+                         "--max-loras",
+                         "2",
+                         "--lora-modules",
+                         "{\"name\":\"food-review-1\"}",
+                         "{\"name\":\"b\",\"path\":\"/p\"}",
+                         "--latency-calculator",
+                         "per-token",
+                         "--inter-token-latency",
+                         "12ms",
+                         "--prefill-overhead",
+                         "30ms",
+                         "--prefill-time-per-token",
+                         "250us",
+                         "--time-factor-under-load",
+                         "2.0",
+                         "--enable-kvcache",
+                         "--kv-cache-size",
+                         "64",
+                         "--block-size",
+                         "8",
+                         "--seed",
+                         "42",
+                         "--time-to-first-token",
+                         "100"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_EQ(o->model, "Qwen/Qwen3-32B");
   EXPECT_EQ(o->served_model_names, std::vector<std::string>{"Qwen/Qwen3-32B"});
@@ -39,7 +63,8 @@ TEST(Options, OriginalFlagNamesAndDurations) {
 }
 
 TEST(Options, ListenOverridesPort) {
-  auto o = parseOptions({"--model", "m", "--listen", "127.0.1.7:8100", "--served-model-name", "x", "y"});
+  auto o =
+      parseOptions({"--model", "m", "--listen", "127.0.1.7:8100", "--served-model-name", "x", "y"});
   ASSERT_TRUE(o) << o.error();
   EXPECT_EQ(o->host, "127.0.1.7");
   EXPECT_EQ(o->port, 8100);
@@ -49,7 +74,8 @@ TEST(Options, ListenOverridesPort) {
 
 TEST(Options, Errors) {
   EXPECT_FALSE(parseOptions({}));  // --model required (unless SIM_MODEL)
-  EXPECT_NE(parseOptions({"--model", "m", "--bogus", "1"}).error().find("--bogus"), std::string::npos);
+  EXPECT_NE(parseOptions({"--model", "m", "--bogus", "1"}).error().find("--bogus"),
+            std::string::npos);
   EXPECT_FALSE(parseOptions({"--model", "m", "--max-num-seqs", "0"}));
   EXPECT_FALSE(parseOptions({"--model", "m", "--inter-token-latency", "soon"}));
   EXPECT_FALSE(parseOptions({"--model", "m", "--time-factor-under-load", "0.5"}));

@@ -40,7 +40,8 @@ TEST(Output, IgnoreEosAndNoLimit) {
 
 TEST(Output, SeededAndTokenised) {
   Random a(3), b(3);
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(planOutput(a, 200, false, 1, 1024).tokens, planOutput(b, 200, false, 1, 1024).tokens);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(planOutput(a, 200, false, 1, 1024).tokens, planOutput(b, 200, false, 1, 1024).tokens);
   auto words = randomTokens(a, 5);
   ASSERT_EQ(words.size(), 5u);
   EXPECT_NE(words[0][0], ' ');

@@ -95,7 +95,8 @@ TEST(Http1Parser, ByteAtATime) {
 
 TEST(Http1Parser, PipelinedStopsAfterEachMessage) {
   std::string in =
-      "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+      "GET /1 HTTP/1.1\r\nHost: x\r\n\r\nPOST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: "
+      "3\r\n\r\nabc"
       "GET /3 HTTP/1.1\r\nHost: x\r\n\r\n";
   Parser p(Parser::Type::kRequest);
   size_t off = 0;
@@ -131,7 +132,8 @@ TEST(Http1Parser, ConnectionClose) {
 }
 
 TEST(Http1Parser, ExpectContinue) {
-  auto r = parseRequests("PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nz");
+  auto r = parseRequests(
+      "PUT / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\nz");
   ASSERT_FALSE(r.error);
   EXPECT_TRUE(r.head.expect_continue);
 }
@@ -154,7 +156,8 @@ TEST(Http1Parser, HeadLimitExactly) {
 }
 
 TEST(Http1Parser, DefaultHeadLimitIs60KiB) {
-  std::string req = "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(61 * 1024, 'b') + "\r\n\r\n";
+  std::string req =
+      "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(61 * 1024, 'b') + "\r\n\r\n";
   auto r = parseRequests(req, 4096);
   EXPECT_TRUE(r.error);
   EXPECT_EQ(r.status, 431);
@@ -173,7 +176,8 @@ TEST(Http1Parser, BodyLargerThanHeadLimitIsFine) {
   Limits lim;
   lim.max_head_bytes = 64;
   std::string body(10000, 'z');
-  auto r = parseRequests("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n" + body, 1000, lim);
+  auto r = parseRequests("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n" + body, 1000,
+                         lim);
   ASSERT_FALSE(r.error);
   EXPECT_EQ(r.body.size(), 10000u);
 }
@@ -251,24 +255,38 @@ TEST_P(SmugglingCorpus, RejectedWithStatus) {
 }
 
 const BadCase kBadCases[] = {
-    {"cl_and_te", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-    {"te_and_cl", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 400},
-    {"cl_conflicting", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
-    {"cl_duplicate_same", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400},
+    {"cl_and_te",
+     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+     "chunked\r\n\r\n0\r\n\r\n",
+     400},
+    {"te_and_cl",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: "
+     "5\r\n\r\n0\r\n\r\n",
+     400},
+    {"cl_conflicting",
+     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!", 400},
+    {"cl_duplicate_same",
+     "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", 400},
     {"cl_list", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello", 400},
     {"cl_negative", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400},
     {"cl_plus", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +5\r\n\r\nhello", 400},
     {"cl_hex", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x5\r\n\r\nhello", 400},
     {"cl_letters", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: five\r\n\r\n", 400},
-    {"cl_overflow", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400},
+    {"cl_overflow", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+     400},
     {"cl_space_inside", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1 2\r\n\r\n", 400},
     {"te_gzip_only", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
-    {"te_chunked_not_last", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
-    {"te_chunked_twice", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400},
-    {"te_unknown_coding", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
+    {"te_chunked_not_last",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
+    {"te_chunked_twice",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", 400},
+    {"te_unknown_coding",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501},
     {"te_misspelled", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunkd\r\n\r\n", 400},
     {"te_http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
-    {"te_split_headers_gzip_last", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 400},
+    {"te_split_headers_gzip_last",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n",
+     400},
     {"obs_fold", "GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n two\r\n\r\n", 400},
     {"obs_fold_tab", "GET / HTTP/1.1\r\nHost: x\r\nX-A: one\r\n\ttwo\r\n\r\n", 400},
     {"space_before_colon", "GET / HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhello", 400},
@@ -276,13 +294,28 @@ const BadCase kBadCases[] = {
     {"header_name_space", "GET / HTTP/1.1\r\nHost: x\r\nX A: b\r\n\r\n", 400},
     {"header_value_nul", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n"sv, 400},
     {"header_value_bare_cr", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\rb\r\n\r\n", 400},
-    {"header_value_ctl", "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01" "b\r\n\r\n", 400},
-    {"chunk_size_bad", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400},
-    {"chunk_size_overflow", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff1\r\nhello\r\n0\r\n\r\n", 400},
-    {"chunk_size_negative", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n", 400},
-    {"chunk_data_too_long", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n", 400},
-    {"chunk_missing_crlf", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400},
-    {"chunk_size_space_prefix", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n", 400},
+    {"header_value_ctl",
+     "GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01"
+     "b\r\n\r\n",
+     400},
+    {"chunk_size_bad",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+     400},
+    {"chunk_size_overflow",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+     "chunked\r\n\r\nfffffffffffffffff1\r\nhello\r\n0\r\n\r\n",
+     400},
+    {"chunk_size_negative",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n",
+     400},
+    {"chunk_data_too_long",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n",
+     400},
+    {"chunk_missing_crlf",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400},
+    {"chunk_size_space_prefix",
+     "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n",
+     400},
     {"missing_host", "GET / HTTP/1.1\r\n\r\n", 400},
     {"two_hosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
     {"bad_version", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505},
