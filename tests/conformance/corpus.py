@@ -24,6 +24,11 @@ CONTROLLER_NAME = "torii.dev/gateway-controller"
 DEFAULT_CLASS_NAME = "torii"
 
 
+def load_yaml_documents(text):
+    """Every non-empty YAML document of `text` (PyYAML or the bundled loader)."""
+    return _load_all(text)
+
+
 def yaml_backend():
     return "PyYAML" if _pyyaml is not None else "yamlmini"
 

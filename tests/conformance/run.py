@@ -16,6 +16,7 @@ Stdlib only (PyYAML is used when importable, otherwise the bundled yamlmini load
 import argparse
 import json
 import os
+import subprocess
 import shutil
 import sys
 import tempfile
@@ -351,7 +352,26 @@ class TestRun:
         self.setup()
         self.start_torii()
         self.wait_status(self.initial_status(), "initial status")
+        self.check_validate(self.initial_status())
         steps_mod.execute(self)
+
+    def check_validate(self, entries):
+        """`torii validate` on the same configuration must print the status the corpus expects
+        (DESIGN.md §4: validate translates offline and prints every object's conditions)."""
+        cmd = [os.path.join(self.r.build, "torii"), "validate", "--config", self.cfg.path,
+               "--address-pool", self.r.args.address_pool]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        try:
+            docs = corpus.load_yaml_documents(proc.stdout)
+        except Exception as e:  # noqa: BLE001 - any parse error is a failure of validate's output
+            raise TestFailure("torii validate: unparsable output: %s" % e)
+        items = docs[0].get("items") if docs and isinstance(docs[0], dict) else None
+        if not isinstance(items, list):
+            raise TestFailure("torii validate printed no List (exit %d): %s" % (
+                proc.returncode, proc.stderr[-2000:]))
+        ok, mismatch = status_checks.check_entries(entries, items)
+        if not ok:
+            raise TestFailure("torii validate: %s" % mismatch)
 
     # --- cases (used by steps.execute) ---
 
