@@ -386,7 +386,18 @@ awaitable<void> DownstreamConn::serve() {
       if (filters && filters->rewrite) {
         const auto& rw = *filters->rewrite;
         if (rw.hostname) host_override = *rw.hostname;
-        if (rw.path) {
+        if (rw.hostname_from_header) {
+          std::string_view from = h.headers.get(*rw.hostname_from_header);
+          if (!from.empty()) host_override = from;
+        }
+        if (rw.path_regex && rw.path_regex_substitution && route->rewrite_re) {
+          rewritten_ = regexRewrite(path, *route->rewrite_re, *rw.path_regex_substitution);
+          if (!query.empty()) {
+            rewritten_ += '?';
+            rewritten_.append(query);
+          }
+          target = rewritten_;
+        } else if (rw.path) {
           rewritten_ = modifyPath(path, route->path, *rw.path);
           if (!query.empty()) {
             rewritten_ += '?';

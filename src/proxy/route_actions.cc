@@ -1,5 +1,7 @@
 #include "proxy/route_actions.h"
 
+#include <re2/re2.h>
+
 #include "common/strings.h"
 
 namespace torii::proxy {
@@ -26,6 +28,13 @@ std::string modifyPath(std::string_view path, std::string_view prefix,
                        const config::IrPathModifier& mod) {
   if (mod.type == config::IrPathModifier::Type::kReplaceFullPath) return mod.value;
   return replacePrefix(path, prefix, mod.value);
+}
+
+std::string regexRewrite(std::string_view path, const re2::RE2& re,
+                         const std::string& substitution) {
+  std::string out(path);
+  if (re.ok()) re2::RE2::GlobalReplace(&out, re, substitution);
+  return out;
 }
 
 std::string_view hostWithoutPort(std::string_view host) {

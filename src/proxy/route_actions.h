@@ -9,6 +9,10 @@
 #include "common/header_map.h"
 #include "config/ir.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace torii::proxy {
 
 // RequestHeaderModifier / ResponseHeaderModifier: set (replacing every field of that name), then
@@ -24,6 +28,11 @@ std::string replacePrefix(std::string_view path, std::string_view prefix,
 // The path after a path modifier (ReplaceFullPath or ReplacePrefixMatch against `prefix`).
 std::string modifyPath(std::string_view path, std::string_view prefix,
                        const config::IrPathModifier& mod);
+
+// Envoy Gateway urlRewrite ReplaceRegexMatch: every match of `re` in `path` is replaced by
+// `substitution` (RE2 syntax, \1 for capture groups). An invalid pattern leaves the path alone.
+std::string regexRewrite(std::string_view path, const re2::RE2& re,
+                         const std::string& substitution);
 
 // What a redirect needs to know about the request.
 struct RedirectRequest {

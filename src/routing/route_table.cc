@@ -168,6 +168,10 @@ RouteTable RouteTable::compile(const config::IrListener& listener) {
       }
       route.total_weight = sum;
       route.name = r.route;
+      if (r.filters.rewrite && r.filters.rewrite->path_regex) {
+        route.rewrite_re =
+            std::make_shared<re2::RE2>(*r.filters.rewrite->path_regex, re2::RE2::Quiet);
+      }
       route.ir = std::make_shared<const config::IrRoute>(r);
       entries.push_back({std::move(route), &r});
     }

@@ -46,6 +46,8 @@ struct Route {
   PathType type = PathType::kPrefix;
   std::string path;  // for prefixes: without a trailing '/', "" for "/"
   std::shared_ptr<const re2::RE2> path_re;
+  // Envoy Gateway HTTPRouteFilter urlRewrite ReplaceRegexMatch, compiled once here.
+  std::shared_ptr<const re2::RE2> rewrite_re;
   std::string method;  // "" = any
   std::vector<StringMatcher> headers;
   std::vector<StringMatcher> query_params;

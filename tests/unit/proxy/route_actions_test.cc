@@ -1,6 +1,7 @@
 #include "proxy/route_actions.h"
 
 #include <gtest/gtest.h>
+#include <re2/re2.h>
 
 namespace torii::proxy {
 namespace {
@@ -107,6 +108,16 @@ TEST(RouteActions, CorsPreflight) {
   addCorsResponseHeaders(resp, c, "https://a.example");
   EXPECT_EQ(resp.get("access-control-allow-origin"), "https://a.example");
   EXPECT_FALSE(resp.has("access-control-allow-credentials"));
+}
+
+TEST(RouteActions, RegexRewriteWithCaptureGroups) {
+  re2::RE2 re("^/service/([^/]+)(/.*)$");
+  EXPECT_EQ(regexRewrite("/service/foo/v1/api", re, "\\2/instance/\\1"), "/v1/api/instance/foo");
+  EXPECT_EQ(regexRewrite("/other", re, "\\2"), "/other");  // no match: unchanged
+  re2::RE2 all("o");
+  EXPECT_EQ(regexRewrite("/foo/boo", all, "0"), "/f00/b00");  // every match
+  re2::RE2 bad("(");
+  EXPECT_EQ(regexRewrite("/x", bad, "y"), "/x");
 }
 
 TEST(RouteActions, HostWithoutPort) {
