@@ -46,6 +46,7 @@ conformance: build
 bench: build
 	cmake -DTORII_BUILD_BENCH=ON $(BUILD) >/dev/null && cmake --build $(BUILD) --target micro_bench
 	$(BUILD)/micro_bench
+	$(PYTHON) bench/translate/run.py
 	$(PYTHON) bench/http1/run.py
 
 fuzz: fuzz-build
