@@ -1,8 +1,8 @@
 // torii: the command line (DESIGN.md §4): `torii run|validate|status|version`.
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>

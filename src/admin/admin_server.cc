@@ -65,12 +65,8 @@ awaitable<void> AdminServer::serveConn(tcp::socket sock) {
       resp = it->second(h.method, h.target);
     }
     std::string out;
-    http1::beginResponse(out, resp.status);
-    http1::appendHeader(out, "content-type", resp.content_type);
-    http1::appendHeader(out, "content-length", std::to_string(resp.body.size()));
-    if (!h.keep_alive) http1::appendHeader(out, "connection", "close");
-    http1::endHead(out);
-    if (h.method != "HEAD") out += resp.body;
+    http1::localReply(out, resp.status, resp.body, !h.keep_alive, {}, resp.content_type,
+                      h.method == "HEAD");
     co_await asio::async_write(sock, asio::buffer(out),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !h.keep_alive) co_return;

@@ -188,13 +188,8 @@ awaitable<bool> DownstreamConn::localReply(int status, std::string_view body, bo
   out_.clear();
   std::string text(body);
   if (!raw) text.push_back('\n');
-  http1::beginResponse(out_, status);
-  http1::appendHeader(out_, "content-type", content_type);
-  http1::appendHeader(out_, "content-length", std::to_string(text.size()));
-  if (close) http1::appendHeader(out_, "connection", "close");
-  out_.append(extra_headers);
-  http1::endHead(out_);
-  if (parser_.head().method != "HEAD") out_.append(text);
+  http1::localReply(out_, status, text, close, extra_headers, content_type,
+                    parser_.head().method == "HEAD");
   setDeadline(w_.opts.idle_timeout);
   timed_out_ = false;
   bufs_.clear();
@@ -446,12 +441,9 @@ awaitable<void> DownstreamConn::serve() {
           active_up_ = up.get();
           timed_out_ = false;
           setDeadline(o.connect_timeout);
-          tcp::endpoint tep(asio::ip::address_v4(ntohl(ep.addr.sin_addr.s_addr)),
-                            ntohs(ep.addr.sin_port));
-          co_await up->sock.async_connect(tep, asio::redirect_error(kUseAwaitable, ec));
+          ec = co_await upstream::connect(*up, ep.addr, w_.stats);
           if (ec) {
             active_up_ = nullptr;
-            Stats::inc(w_.stats.upstream_cx_connect_fail);
             log::debug("upstream {} connect failed: {}", ep.text,
                        timed_out_ ? "timeout" : ec.message());
             if (retries_left > 0) {
@@ -468,17 +460,11 @@ awaitable<void> DownstreamConn::serve() {
               goto request_done;
             }
           }
-          Stats::inc(w_.stats.upstream_cx_total);
-          Stats::add(w_.stats.upstream_cx_active, 1);
-          up->sock.set_option(tcp::no_delay(true), ec);
-          up->sock.non_blocking(true, ec);
         }
         active_up_ = up.get();
         ++up->requests;
         auto closeUp = [&] {
-          boost::system::error_code e;
-          up->sock.close(e);
-          Stats::add(w_.stats.upstream_cx_active, -1);
+          upstream::close(*up, w_.stats);
           active_up_ = nullptr;
           up.reset();
         };

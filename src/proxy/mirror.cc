@@ -27,24 +27,12 @@ awaitable<void> runMirror(WorkerState& w, uint64_t key, sockaddr_in addr, std::s
       sock->cancel(ignored);
     }
   });
-  if (!reused) {
-    tcp::endpoint tep(asio::ip::address_v4(ntohl(addr.sin_addr.s_addr)), ntohs(addr.sin_port));
-    co_await up->sock.async_connect(tep, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      Stats::inc(w.stats.upstream_cx_connect_fail);
-      deadline.cancel();
-      co_return;
-    }
-    Stats::inc(w.stats.upstream_cx_total);
-    Stats::add(w.stats.upstream_cx_active, 1);
-    up->sock.set_option(tcp::no_delay(true), ec);
+  if (!reused && co_await upstream::connect(*up, addr, w.stats)) {
+    deadline.cancel();
+    co_return;
   }
   ++up->requests;
-  auto close = [&] {
-    boost::system::error_code e;
-    up->sock.close(e);
-    Stats::add(w.stats.upstream_cx_active, -1);
-  };
+  auto close = [&] { upstream::close(*up, w.stats); };
   co_await asio::async_write(up->sock, asio::buffer(request),
                              asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {

@@ -1,5 +1,6 @@
 #include "upstream/conn_pool.h"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -16,6 +17,29 @@ bool stillOpen(tcp::socket& s) {
 
 }  // namespace
 
+awaitable<boost::system::error_code> connect(UpstreamConn& c, const sockaddr_in& addr,
+                                             Stats& stats) {
+  boost::system::error_code ec;
+  tcp::endpoint ep(asio::ip::address_v4(ntohl(addr.sin_addr.s_addr)), ntohs(addr.sin_port));
+  co_await c.sock.async_connect(ep, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    Stats::inc(stats.upstream_cx_connect_fail);
+    co_return ec;
+  }
+  Stats::inc(stats.upstream_cx_total);
+  Stats::add(stats.upstream_cx_active, 1);
+  boost::system::error_code ignored;
+  c.sock.set_option(tcp::no_delay(true), ignored);
+  c.sock.non_blocking(true, ignored);
+  co_return ec;
+}
+
+void close(UpstreamConn& c, Stats& stats) {
+  boost::system::error_code ignored;
+  c.sock.close(ignored);
+  Stats::add(stats.upstream_cx_active, -1);
+}
+
 ConnPool::~ConnPool() { closeAll(); }
 
 std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key, bool verify) {
@@ -27,9 +51,7 @@ std::unique_ptr<UpstreamConn> ConnPool::acquire(uint64_t key, bool verify) {
     std::unique_ptr<UpstreamConn> c = std::move(list.back());
     list.pop_back();
     if (now - c->idle_since < idle_timeout_ && (!verify || stillOpen(c->sock))) return c;
-    boost::system::error_code ec;
-    c->sock.close(ec);
-    Stats::add(stats_.upstream_cx_active, -1);
+    close(*c, stats_);
   }
   return nullptr;
 }
@@ -43,9 +65,7 @@ void ConnPool::sweep(std::chrono::steady_clock::time_point now) {
   for (auto& [key, list] : idle_) {
     std::erase_if(list, [&](std::unique_ptr<UpstreamConn>& c) {
       if (now - c->idle_since < idle_timeout_) return false;
-      boost::system::error_code ec;
-      c->sock.close(ec);
-      Stats::add(stats_.upstream_cx_active, -1);
+      close(*c, stats_);
       return true;
     });
   }
@@ -53,11 +73,7 @@ void ConnPool::sweep(std::chrono::steady_clock::time_point now) {
 
 void ConnPool::closeAll() {
   for (auto& [key, list] : idle_) {
-    for (auto& c : list) {
-      boost::system::error_code ec;
-      c->sock.close(ec);
-      Stats::add(stats_.upstream_cx_active, -1);
-    }
+    for (auto& c : list) close(*c, stats_);
   }
   idle_.clear();
 }

@@ -2,6 +2,8 @@
 // Per-worker pool of idle upstream HTTP/1.1 connections, keyed by endpoint. Worker-local: no
 // locks. A pooled connection is checked before reuse so a request never goes out on a connection
 // the upstream has already closed.
+#include <netinet/in.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -20,6 +22,14 @@ struct UpstreamConn {
   uint32_t requests = 0;
   std::chrono::steady_clock::time_point idle_since;
 };
+
+// Connects `c` to `addr`. On success the connection is counted (upstream_cx_total, _active) and
+// set up for the proxy (TCP_NODELAY, non-blocking for synchronous-first writes); on failure
+// upstream_cx_connect_fail is counted and the error returned. Worker thread only.
+awaitable<boost::system::error_code> connect(UpstreamConn& c, const sockaddr_in& addr,
+                                             Stats& stats);
+// Closes a connection that is not going back to a pool, and uncounts it.
+void close(UpstreamConn& c, Stats& stats);
 
 class ConnPool {
  public:

@@ -52,9 +52,9 @@ void appendLastChunk(std::string& out, const HeaderMap* trailers) {
 }
 
 void localReply(std::string& out, int status, std::string_view body, bool close,
-                std::string_view extra_headers) {
+                std::string_view extra_headers, std::string_view content_type, bool head_only) {
   beginResponse(out, status);
-  appendHeader(out, "content-type", "text/plain");
+  appendHeader(out, "content-type", content_type);
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, body.size());
   (void)ec;
@@ -62,7 +62,7 @@ void localReply(std::string& out, int status, std::string_view body, bool close,
   if (close) appendHeader(out, "connection", "close");
   out.append(extra_headers);
   endHead(out);
-  out.append(body);
+  if (!head_only) out.append(body);
 }
 
 }  // namespace torii::http1

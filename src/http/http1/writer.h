@@ -20,8 +20,11 @@ inline void endHead(std::string& out) { out.append("\r\n"); }
 void appendChunkHeader(std::string& out, size_t size);
 // The last chunk with optional trailers: "0\r\n" [trailers] "\r\n".
 void appendLastChunk(std::string& out, const HeaderMap* trailers = nullptr);
-// A complete local reply (text/plain body); `close` adds Connection: close.
+// A complete response generated locally: head with content-type, content-length (of `body`) and,
+// when `close`, Connection: close, then `extra_headers` (CRLF-terminated lines), then the body
+// unless `head_only` (an answer to HEAD keeps the length of the body it would have had).
 void localReply(std::string& out, int status, std::string_view body, bool close,
-                std::string_view extra_headers = {});
+                std::string_view extra_headers = {}, std::string_view content_type = "text/plain",
+                bool head_only = false);
 
 }  // namespace torii::http1
