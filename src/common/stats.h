@@ -8,6 +8,8 @@
 
 namespace torii {
 
+// The formatter does not settle on this macro's layout; it is kept as written.
+// clang-format off
 #define TORII_COUNTERS(X)                                                                       \
   X(downstream_cx_total, "Downstream connections accepted")                                     \
   X(downstream_cx_overflow, "Downstream connections closed at once: per-worker limit reached")  \
@@ -26,6 +28,7 @@ namespace torii {
                     "Requests retried on a fresh connection after a stale pooled one failed")   \
                       X(upstream_rq_reset, "Upstream resets or invalid responses (502)")        \
                           X(upstream_rq_timeout, "Upstream response timeouts (504)")
+// clang-format on
 
 struct Stats {
 #define TORII_DECLARE(name, help) std::atomic<uint64_t> name{0};
