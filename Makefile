@@ -3,9 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= python3
 BUILD := build
 export CCACHE_DIR ?= $(CURDIR)/.cache/ccache
+# Share cache entries between build directories (release, asan and the ones helpers use).
+export CCACHE_NOHASHDIR ?= 1
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all deps configure build asan fuzz-build run test unit integration conformance bench \
-        bench-micro fuzz fmt clean
+        bench-micro bench-inference fuzz fmt clean
 
 all: build
 
@@ -48,6 +51,11 @@ bench: build
 	$(BUILD)/micro_bench
 	$(PYTHON) bench/translate/run.py
 	$(PYTHON) bench/http1/run.py
+
+# Inference routing: Torii's endpoint picker vs round-robin vs least-request over 4 vLLM
+# simulators, shared-prefix and ShareGPT-like workloads (~20 min; ARGS=--quick for ~6 min).
+bench-inference: build
+	$(PYTHON) bench/inference/run.py $(ARGS)
 
 fuzz: fuzz-build
 	mkdir -p .cache/fuzz-corpus

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 
@@ -138,6 +139,8 @@ void canonical(const YAML::Node& n, std::string& out) {
   }
 }
 
+// 128-bit digest of the canonical text (two independent 64-bit hashes, as 16 bytes): every object
+// keeps one, in the ResourceStore too, and the text itself is a few hundred bytes.
 std::string specHash(const YAML::Node& root) {
   std::string out;
   for (auto it = root.begin(); it != root.end(); ++it) {
@@ -147,7 +150,9 @@ std::string specHash(const YAML::Node& root) {
     canonical(it->second, out);
     out += ';';
   }
-  return out;
+  uint64_t digest[2] = {std::hash<std::string_view>()(out), 14695981039346656037ull};  // FNV-1a
+  for (unsigned char c : out) digest[1] = (digest[1] ^ c) * 1099511628211ull;
+  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
 }
 
 bool base64Decode(const std::string& in, std::string* out) {
@@ -392,6 +397,211 @@ Listener decodeListener(const Reader& l) {
   return li;
 }
 
+// --- inference extension ---
+
+constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
+constexpr const char* kInferenceXGroup = "inference.networking.x-k8s.io";
+
+std::string groupOf(const std::string& api_version) {
+  return api_version.substr(0, api_version.find('/'));
+}
+
+// metadata.annotations with the "torii.dev/" prefix; other annotations are not kept.
+std::map<std::string, std::string> toriiAnnotations(const Reader& root) {
+  std::map<std::string, std::string> out;
+  Reader md = root.child("metadata");
+  if (!md.has("annotations")) return out;
+  const YAML::Node& n = md.node()["annotations"];
+  if (!n.IsMap()) throw FieldError{"metadata.annotations", "must be a map"};
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string& k = it->first.Scalar();
+    if (k.rfind("torii.dev/", 0) != 0) continue;
+    out[k] = it->second.IsScalar() ? it->second.Scalar() : "";
+  }
+  return out;
+}
+
+std::string failureMode(const Reader& r) {
+  std::string m = r.has("failureMode") ? r.str("failureMode") : "FailClose";
+  if (m != "FailOpen" && m != "FailClose") {
+    throw FieldError{r.path() + ".failureMode", "must be FailOpen or FailClose"};
+  }
+  return m;
+}
+
+void checkSelector(const std::map<std::string, std::string>& labels, const std::string& path) {
+  if (labels.empty()) throw FieldError{path, "must have at least one label"};
+  if (labels.size() > 64) throw FieldError{path, "must have at most 64 labels"};
+}
+
+InferencePool decodeInferencePool(const Reader& root, const std::string& api_version,
+                                  const std::string& source) {
+  Reader spec = root.child("spec");
+  InferencePool p;
+  p.meta = decodeMeta(root, true, source);
+  p.api_version = api_version;
+  p.group = groupOf(api_version);
+  p.annotations = toriiAnnotations(root);
+  if (!root.has("spec")) throw FieldError{"spec", "required field is missing"};
+  if (p.group == kInferenceXGroup) {
+    // v1alpha2: spec.selector is the label map itself, one spec.targetPortNumber, extensionRef.
+    if (!spec.has("selector")) throw FieldError{"spec.selector", "required field is missing"};
+    p.selector = spec.strMap("selector");
+    checkSelector(p.selector, "spec.selector");
+    p.target_ports.push_back(int(spec.integer("targetPortNumber", 1, 65535)));
+    if (spec.has("extensionRef")) {
+      Reader e = spec.child("extensionRef");
+      EndpointPickerRef ref;
+      ref.group = e.str("group");
+      if (e.has("kind")) ref.kind = e.str("kind");
+      ref.name = e.str("name", true);
+      if (auto n = e.optInt("portNumber", 1, 65535)) {
+        ref.port = int(*n);
+      } else if (ref.kind == "Service") {
+        ref.port = 9002;  // "implementations SHOULD infer 9002" (GIE v1alpha2 API)
+      }
+      ref.failure_mode = failureMode(e);
+      p.endpoint_picker_ref = ref;
+    }
+    return p;
+  }
+  Reader sel = spec.child("selector");
+  if (!spec.has("selector") || !sel.has("matchLabels")) {
+    throw FieldError{"spec.selector.matchLabels", "required field is missing"};
+  }
+  p.selector = sel.strMap("matchLabels");
+  checkSelector(p.selector, "spec.selector.matchLabels");
+  if (!spec.has("targetPorts")) throw FieldError{"spec.targetPorts", "required field is missing"};
+  spec.each("targetPorts", [&](const Reader& t) {
+    int port = int(t.integer("number", 1, 65535));
+    if (std::find(p.target_ports.begin(), p.target_ports.end(), port) != p.target_ports.end()) {
+      throw FieldError{t.path() + ".number", "duplicate port " + std::to_string(port)};
+    }
+    p.target_ports.push_back(port);
+  });
+  if (p.target_ports.empty() || p.target_ports.size() > 8) {
+    throw FieldError{"spec.targetPorts", "must have between 1 and 8 ports"};
+  }
+  if (spec.has("appProtocol")) {
+    p.app_protocol = spec.str("appProtocol");
+    if (p.app_protocol != "http" && p.app_protocol != "kubernetes.io/h2c") {
+      throw FieldError{"spec.appProtocol", "must be http or kubernetes.io/h2c"};
+    }
+  }
+  if (spec.has("endpointPickerRef")) {
+    Reader e = spec.child("endpointPickerRef");
+    EndpointPickerRef ref;
+    ref.group = e.str("group");
+    if (e.has("kind")) ref.kind = e.str("kind");
+    ref.name = e.str("name", true);
+    if (e.has("port")) ref.port = int(e.child("port").integer("number", 1, 65535));
+    if (!ref.port && ref.kind == "Service") {
+      throw FieldError{e.path() + ".port", "required when kind is Service"};
+    }
+    ref.failure_mode = failureMode(e);
+    p.endpoint_picker_ref = ref;
+  }
+  return p;
+}
+
+InferencePoolRef decodePoolRef(const Reader& spec, const char* default_group) {
+  if (!spec.has("poolRef")) throw FieldError{"spec.poolRef", "required field is missing"};
+  Reader r = spec.child("poolRef");
+  InferencePoolRef ref;
+  ref.group = r.has("group") ? r.str("group") : default_group;
+  if (r.has("kind")) ref.kind = r.str("kind");
+  ref.name = r.str("name", true);
+  return ref;
+}
+
+// Weights go on every target or on none (the CRDs' CEL rule); each 1..1,000,000.
+template <typename T>
+void checkWeights(const std::vector<T>& targets, const std::string& path) {
+  size_t weighted = 0;
+  for (const auto& t : targets) weighted += t.weight.has_value();
+  if (weighted != 0 && weighted != targets.size()) {
+    throw FieldError{path, "weight must be set on every target or on none"};
+  }
+}
+
+Object decodeInference(const Reader& root, const std::string& api_version, const std::string& kind,
+                       const std::string& source) {
+  Reader spec = root.child("spec");
+  if (kind == "InferencePool") return decodeInferencePool(root, api_version, source);
+  if (kind == "InferenceObjective") {
+    InferenceObjective o;
+    o.meta = decodeMeta(root, true, source);
+    o.api_version = api_version;
+    if (auto p = spec.optInt("priority", INT32_MIN, INT32_MAX)) o.priority = int(*p);
+    o.pool_ref = decodePoolRef(spec, kInferenceGroup);
+    return o;
+  }
+  if (kind == "InferenceModelRewrite") {
+    InferenceModelRewrite m;
+    m.meta = decodeMeta(root, true, source);
+    m.api_version = api_version;
+    m.pool_ref = decodePoolRef(spec, kInferenceGroup);
+    spec.each("rules", [&](const Reader& r) {
+      InferenceModelRewriteRule rule;
+      r.each("matches", [&](const Reader& mt) {
+        Reader model = mt.child("model");
+        if (!mt.has("model")) throw FieldError{model.path(), "required field is missing"};
+        if (model.has("type") && model.str("type") != "Exact") {
+          throw FieldError{model.path() + ".type", "must be Exact"};
+        }
+        std::string v = model.str("value", true);
+        if (v.empty()) throw FieldError{model.path() + ".value", "must not be empty"};
+        rule.models.push_back(std::move(v));
+      });
+      r.each("targets", [&](const Reader& t) {
+        InferenceModelRewriteTarget target;
+        target.model_rewrite = t.str("modelRewrite", true);
+        if (target.model_rewrite.empty())
+          throw FieldError{t.path() + ".modelRewrite", "must not be empty"};
+        if (auto w = t.optInt("weight", 1, 1000000)) target.weight = int(*w);
+        rule.targets.push_back(std::move(target));
+      });
+      if (rule.targets.empty()) throw FieldError{r.path() + ".targets", "must not be empty"};
+      checkWeights(rule.targets, r.path() + ".targets");
+      m.rules.push_back(std::move(rule));
+    });
+    return m;
+  }
+  // InferenceModel
+  InferenceModel m;
+  m.meta = decodeMeta(root, true, source);
+  m.model_name = spec.str("modelName", true);
+  if (m.model_name.empty()) throw FieldError{"spec.modelName", "must not be empty"};
+  if (spec.has("criticality")) {
+    m.criticality = spec.str("criticality");
+    if (m.criticality != "Critical" && m.criticality != "Standard" &&
+        m.criticality != "Sheddable") {
+      throw FieldError{"spec.criticality", "must be Critical, Standard or Sheddable"};
+    }
+  }
+  spec.each("targetModels", [&](const Reader& t) {
+    InferenceTargetModel tm;
+    tm.name = t.str("name", true);
+    if (tm.name.empty()) throw FieldError{t.path() + ".name", "must not be empty"};
+    if (auto w = t.optInt("weight", 1, 1000000)) tm.weight = int(*w);
+    m.target_models.push_back(std::move(tm));
+  });
+  checkWeights(m.target_models, "spec.targetModels");
+  m.pool_ref = decodePoolRef(spec, kInferenceXGroup);
+  return m;
+}
+
+Pod decodePod(const Reader& root, const std::string& source) {
+  Pod p;
+  p.meta = decodeMeta(root, true, source);
+  p.deleting = root.child("metadata").has("deletionTimestamp");
+  Reader st = root.child("status");
+  p.pod_ip = st.str("podIP");
+  p.phase = st.str("phase");
+  return p;
+}
+
 Object decodeObject(const Reader& root, const std::string& kind, const std::string& source) {
   Reader spec = root.child("spec");
   if (kind == "GatewayClass") {
@@ -558,6 +768,7 @@ Object decodeObject(const Reader& root, const std::string& kind, const std::stri
     }
     return f;
   }
+  if (kind == "Pod") return decodePod(root, source);
   if (kind == "Service") {
     Service s;
     s.meta = decodeMeta(root, true, source);
@@ -615,7 +826,16 @@ bool isKnownKind(const std::string& api_version, const std::string& kind) {
            kind == "ListenerSet" || kind == "ReferenceGrant";
   }
   if (api_version == "v1") {
-    return kind == "Service" || kind == "Namespace" || kind == "Secret" || kind == "ConfigMap";
+    return kind == "Service" || kind == "Namespace" || kind == "Secret" || kind == "ConfigMap" ||
+           kind == "Pod";
+  }
+  if (api_version == "inference.networking.k8s.io/v1") return kind == "InferencePool";
+  if (api_version == "inference.networking.x-k8s.io/v1alpha2") {
+    return kind == "InferencePool" || kind == "InferenceObjective" ||
+           kind == "InferenceModelRewrite" || kind == "InferenceModel";
+  }
+  if (api_version == "llm-d.ai/v1alpha2") {
+    return kind == "InferenceObjective" || kind == "InferenceModelRewrite";
   }
   if (api_version == "discovery.k8s.io/v1") return kind == "EndpointSlice";
   if (api_version == "gateway.envoyproxy.io/v1alpha1") return kind == "HTTPRouteFilter";
@@ -647,7 +867,11 @@ void decodeDocument(const YAML::Node& doc, const std::string& source, size_t ind
       out.ignored.push_back(where + ": " + kind + " " + name);
       return;
     }
-    out.objects.push_back(decodeObject(root, kind, where));
+    if (kind.rfind("Inference", 0) == 0) {
+      out.objects.push_back(decodeInference(root, api_version, kind, where));
+    } else {
+      out.objects.push_back(decodeObject(root, kind, where));
+    }
   } catch (const FieldError& e) {
     out.errors.push_back(where + ": " + e.path + ": " + e.problem);
   } catch (const YAML::Exception& e) {
@@ -683,11 +907,33 @@ DecodeResult decodeFile(const std::string& path) {
 }
 
 std::string kindOf(const Object& o) {
-  static const char* kNames[] = {"GatewayClass",  "Gateway",     "HTTPRoute",      "Service",
-                                 "EndpointSlice", "ListenerSet", "ReferenceGrant", "Namespace",
-                                 "Secret",        "ConfigMap",   "HTTPRouteFilter"};
+  static const char* kNames[] = {"GatewayClass",
+                                 "Gateway",
+                                 "HTTPRoute",
+                                 "Service",
+                                 "EndpointSlice",
+                                 "ListenerSet",
+                                 "ReferenceGrant",
+                                 "Namespace",
+                                 "Secret",
+                                 "ConfigMap",
+                                 "HTTPRouteFilter",
+                                 "InferencePool",
+                                 "InferenceObjective",
+                                 "InferenceModelRewrite",
+                                 "InferenceModel",
+                                 "Pod"};
   static_assert(std::variant_size_v<Object> == std::size(kNames));
   return kNames[o.index()];
+}
+
+std::string groupKindOf(const Object& o) {
+  std::string api_version;
+  if (auto* p = std::get_if<InferencePool>(&o)) api_version = p->api_version;
+  if (auto* x = std::get_if<InferenceObjective>(&o)) api_version = x->api_version;
+  if (auto* x = std::get_if<InferenceModelRewrite>(&o)) api_version = x->api_version;
+  if (api_version.empty()) return kindOf(o);
+  return groupOf(api_version) + "/" + kindOf(o);
 }
 
 const ObjectMeta& metaOf(const Object& o) {
@@ -705,6 +951,11 @@ std::string apiVersionOf(const std::string& kind) {
   if (kind == "ReferenceGrant") return "gateway.networking.k8s.io/v1beta1";
   if (kind == "EndpointSlice") return "discovery.k8s.io/v1";
   if (kind == "HTTPRouteFilter") return "gateway.envoyproxy.io/v1alpha1";
+  // Inference kinds exist in several groups: status items carry the object's own apiVersion
+  // (ObjectStatus::api_version); these are the current ones.
+  if (kind == "InferencePool") return "inference.networking.k8s.io/v1";
+  if (kind == "InferenceObjective" || kind == "InferenceModelRewrite") return "llm-d.ai/v1alpha2";
+  if (kind == "InferenceModel") return "inference.networking.x-k8s.io/v1alpha2";
   return "v1";
 }
 

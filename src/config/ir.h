@@ -7,6 +7,7 @@
 // clusters are indices into Ir::clusters, durations are milliseconds, header names keep the case
 // the route wrote them in (compare case-insensitively).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,13 +20,56 @@ struct IrEndpoint {
   int port = 0;
 };
 
+// An InferencePool backend (inference.networking.k8s.io/v1, or the older
+// inference.networking.x-k8s.io/v1alpha2 shape): its endpoints are IrCluster::endpoints (every
+// selected Pod's status.podIP times every targetPort); everything the built-in endpoint picker
+// needs to choose among them is resolved here (shared/reference/inference.md §1, §3).
+struct IrInferenceRewriteTarget {
+  std::string model;
+  uint32_t weight = 1;  // 1..1,000,000; relative within the rule
+};
+// InferenceModelRewrite rule (or an InferenceModel's targetModels): first matching rule wins.
+struct IrInferenceRewriteRule {
+  std::vector<std::string> models;  // exact body `model` values; empty = every model
+  std::vector<IrInferenceRewriteTarget> targets;
+};
+struct IrInferencePool {
+  std::string name;  // "namespace/name"
+  // Endpoint picker policy: "scored" (default: weighted scorers + max-score picker),
+  // "round-robin" or "least-request". Annotation torii.dev/endpoint-picker.
+  std::string policy = "scored";
+  // Scorer weights (annotation torii.dev/scorer-weights "queue=2,kv-cache=2,prefix=3,lora=1").
+  double weight_queue = 2, weight_kv_cache = 2, weight_prefix = 3, weight_lora = 1;
+  // Saturation detector (annotation torii.dev/saturation "queue=5,kv-cache=0.8,staleness=200ms").
+  double saturation_queue = 5, saturation_kv_cache = 0.8;
+  int64_t staleness_ms = 200;
+  int64_t scrape_interval_ms = 50;           // annotation torii.dev/metrics-interval
+  int64_t max_body_bytes = 4 * 1024 * 1024;  // annotation torii.dev/max-body-bytes; above: 413
+  // InferenceObjective name -> priority (unset priority: 0). Selected per request by the
+  // x-llm-d-inference-objective header (alias x-gateway-inference-objective).
+  std::vector<std::pair<std::string, int>> objectives;
+  // InferenceModel (v1alpha2) modelName -> priority from criticality (Critical 1, Standard 0,
+  // Sheddable -1), matched against the body `model`.
+  std::vector<std::pair<std::string, int>> model_priorities;
+  // Model rewrites in precedence order (InferenceModelRewrite rules, then InferenceModel
+  // targetModels).
+  std::vector<IrInferenceRewriteRule> rewrites;
+  // Parallel to IrCluster::endpoints: the Pod ("namespace/name") and its engine
+  // ("vllm" | "sglang" | "trtllm-serve" | "triton-trtllm" | "triton"; pod label
+  // llm-d.ai/engine-type or inference.networking.k8s.io/engine-type, default vllm).
+  std::vector<std::string> endpoint_pods;
+  std::vector<std::string> endpoint_engines;
+};
+
 struct IrCluster {
-  std::string name;  // "namespace/service:port"
+  std::string name;  // "namespace/service:port" (InferencePools: "namespace/name")
   std::vector<IrEndpoint> endpoints;
   // Service port appProtocol: "" (HTTP/1.1), "kubernetes.io/h2c" (HTTP/2 prior knowledge) or
   // "kubernetes.io/ws" (HTTP/1.1, WebSocket upgrades expected). Others are rejected by the
   // Translator (route ResolvedRefs=False/UnsupportedProtocol).
   std::string app_protocol;
+  // Set when the backend is an InferencePool; shared so snapshots copy it cheaply.
+  std::shared_ptr<const IrInferencePool> inference;
 };
 
 // RequestHeaderModifier / ResponseHeaderModifier (Gateway API semantics: `set` replaces every

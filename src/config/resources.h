@@ -1,8 +1,9 @@
 #pragma once
 // Typed Kubernetes objects that Torii reads (Gateway API, Envoy Gateway's HTTPRouteFilter,
-// Service, EndpointSlice, Namespace, Secret, ConfigMap). Plain data, decoded from YAML/JSON by
-// decode.h, held by the ResourceStore (store.h), read by the Translator.
-// Fields are named as in the Kubernetes API; optional fields use std::optional.
+// Service, EndpointSlice, Namespace, Secret, ConfigMap, the inference extension's InferencePool,
+// InferenceObjective, InferenceModelRewrite, InferenceModel, and Pods). Plain data, decoded from
+// YAML/JSON by decode.h, held by the ResourceStore (store.h), read by the Translator. Fields are
+// named as in the Kubernetes API; optional fields use std::optional.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -23,7 +24,7 @@ struct ObjectMeta {
   int64_t generation = 1;
   std::string creation_timestamp;  // RFC 3339, UTC, seconds
   std::string source;              // file (and document index) it came from, for messages
-  std::string spec_hash;           // canonical text of everything but metadata and status
+  std::string spec_hash;           // digest of everything but metadata and status (decode.cc)
 };
 
 struct LabelSelectorRequirement {
@@ -324,10 +325,97 @@ struct EgHTTPRouteFilter {
   std::optional<std::string> direct_response_body;  // inline body only
 };
 
-using Object = std::variant<GatewayClass, Gateway, HTTPRoute, Service, EndpointSlice, ListenerSet,
-                            ReferenceGrant, Namespace, Secret, ConfigMap, EgHTTPRouteFilter>;
+// --- Inference extension (shared/reference/inference.md §1) ---
+
+// spec.endpointPickerRef (v1) / spec.extensionRef (v1alpha2): the external endpoint picker.
+struct EndpointPickerRef {
+  std::string group;  // "" = core
+  std::string kind = "Service";
+  std::string name;
+  std::optional<int> port;                 // v1alpha2: portNumber, defaults to 9002 for Services
+  std::string failure_mode = "FailClose";  // FailOpen | FailClose
+};
+
+// InferencePool, inference.networking.k8s.io/v1 or the older inference.networking.x-k8s.io/
+// v1alpha2 shape (spec.selector plain map, spec.targetPortNumber, spec.extensionRef), normalized.
+struct InferencePool {
+  ObjectMeta meta;
+  std::string group;  // API group it was written in (status apiVersion, backendRef matching)
+  std::string api_version;
+  std::map<std::string, std::string> selector;  // Pods in the same namespace with all labels
+  std::vector<int> target_ports;                // 1..8, unique
+  std::string app_protocol;                     // "" (unset), "http", "kubernetes.io/h2c"
+  std::optional<EndpointPickerRef> endpoint_picker_ref;
+  // metadata.annotations whose key starts with "torii.dev/" (built-in picker settings; checked by
+  // the Translator so that a bad value never takes the pool down). A value that is not a string
+  // is kept as "" (invalid for every annotation).
+  std::map<std::string, std::string> annotations;
+};
+
+// spec.poolRef of InferenceObjective / InferenceModelRewrite / InferenceModel (same namespace).
+struct InferencePoolRef {
+  std::string group;  // default depends on the kind (see decode.cc)
+  std::string kind = "InferencePool";
+  std::string name;
+};
+
+// InferenceObjective (llm-d.ai/v1alpha2, inference.networking.x-k8s.io/v1alpha2).
+struct InferenceObjective {
+  ObjectMeta meta;
+  std::string api_version;
+  std::optional<int> priority;  // unset: 0 for the picker
+  InferencePoolRef pool_ref;
+};
+
+struct InferenceModelRewriteTarget {
+  std::string model_rewrite;
+  std::optional<int> weight;  // 1..1,000,000; on all targets of a rule or on none
+};
+
+struct InferenceModelRewriteRule {
+  std::vector<std::string> models;  // matches[].model.value (type Exact); empty = every model
+  std::vector<InferenceModelRewriteTarget> targets;
+};
+
+// InferenceModelRewrite (llm-d.ai/v1alpha2, inference.networking.x-k8s.io/v1alpha2).
+struct InferenceModelRewrite {
+  ObjectMeta meta;
+  std::string api_version;
+  InferencePoolRef pool_ref;
+  std::vector<InferenceModelRewriteRule> rules;
+};
+
+struct InferenceTargetModel {
+  std::string name;
+  std::optional<int> weight;  // 1..1,000,000; on all targets or on none
+};
+
+// InferenceModel (inference.networking.x-k8s.io/v1alpha2, before InferenceObjective).
+struct InferenceModel {
+  ObjectMeta meta;
+  std::string model_name;
+  std::string criticality;  // "" (unset = Standard), Critical, Standard, Sheddable
+  std::vector<InferenceTargetModel> target_models;
+  InferencePoolRef pool_ref;
+};
+
+// Pod (v1): only what InferencePool selectors need.
+struct Pod {
+  ObjectMeta meta;  // labels
+  std::string pod_ip;
+  std::string phase;      // "" when the manifest has no status.phase
+  bool deleting = false;  // metadata.deletionTimestamp is set
+};
+
+using Object =
+    std::variant<GatewayClass, Gateway, HTTPRoute, Service, EndpointSlice, ListenerSet,
+                 ReferenceGrant, Namespace, Secret, ConfigMap, EgHTTPRouteFilter, InferencePool,
+                 InferenceObjective, InferenceModelRewrite, InferenceModel, Pod>;
 
 std::string kindOf(const Object& o);
+// kindOf(), prefixed with the API group for kinds that exist in several groups (the inference
+// kinds): two objects are the same object when this, namespace and name are equal.
+std::string groupKindOf(const Object& o);
 const ObjectMeta& metaOf(const Object& o);
 ObjectMeta& metaOf(Object& o);
 // apiVersion to print for an object's kind (status output).

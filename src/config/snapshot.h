@@ -10,18 +10,28 @@
 #include "config/ir.h"
 #include "routing/route_table.h"
 
+namespace torii::inference {
+struct PoolView;
+}
+
 namespace torii::config {
 
 struct ClusterEndpoint {
   sockaddr_in addr{};
-  uint64_t key = 0;  // (ipv4 << 16) | port: identifies the endpoint in connection pools
-  std::string text;  // "ip:port" for logs
+  uint64_t key = 0;       // (ipv4 << 16) | port: identifies the endpoint in connection pools
+  std::string text;       // "ip:port" for logs
+  uint32_t ir_index = 0;  // index into IrCluster::endpoints (and IrInferencePool's endpoint_*)
 };
 
 struct Cluster {
   std::string name;
   std::vector<ClusterEndpoint> endpoints;
   std::string app_protocol;  // IrCluster::app_protocol: "", "kubernetes.io/h2c", "kubernetes.io/ws"
+  // InferencePool backends: the picker's configuration (endpoint i is IrInferencePool's pod i).
+  std::shared_ptr<const IrInferencePool> inference;
+  // Its runtime view (endpoint counters, picker settings), bound by inference::Registry::bind
+  // before the snapshot is published; null for other clusters.
+  std::shared_ptr<const inference::PoolView> pool;
 };
 
 struct ListenerConfig {
@@ -44,8 +54,8 @@ struct Snapshot {
 };
 
 // Compiles an Ir into a Snapshot. Endpoint addresses that are not IPv4 literals are dropped and
-// reported in `messages`.
-std::shared_ptr<const Snapshot> compile(const Ir& ir, uint64_t version,
-                                        std::vector<std::string>* messages);
+// reported in `messages`. The snapshot keeps parts of `ir` (route actions): pass it with
+// std::move when it is not needed afterwards, to save a copy.
+std::shared_ptr<Snapshot> compile(Ir ir, uint64_t version, std::vector<std::string>* messages);
 
 }  // namespace torii::config

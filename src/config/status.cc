@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <ctime>
 #include <map>
@@ -16,7 +17,9 @@ std::string parentKey(const ParentRef& p) {
          p.section_name.value_or("") + "/" + (p.port ? std::to_string(*p.port) : "");
 }
 
-std::string objectKey(const ObjectStatus& o) { return o.kind + "/" + o.namespace_ + "/" + o.name; }
+std::string objectKey(const ObjectStatus& o) {
+  return o.api_version + "/" + o.kind + "/" + o.namespace_ + "/" + o.name;
+}
 
 void stamp(std::vector<Condition>& next, const std::vector<Condition>* prev,
            const std::string& now) {
@@ -108,6 +111,77 @@ void emitYaml(YAML::Emitter& e, const json::value& v) {
 
 }  // namespace
 
+namespace {
+void setCondition(std::vector<Condition>& conds, const char* type, const char* reason,
+                  const std::string& message, const std::string& now) {
+  for (auto& c : conds) {
+    if (c.type != type) continue;
+    if (c.status != "False") c.last_transition_time = now;
+    c.status = "False";
+    c.reason = reason;
+    c.message = message;
+    return;
+  }
+  Condition c;
+  c.type = type;
+  c.status = "False";
+  c.reason = reason;
+  c.message = message;
+  c.last_transition_time = now;
+  c.observed_generation = conds.empty() ? 1 : conds.front().observed_generation;
+  conds.push_back(std::move(c));
+}
+}  // namespace
+
+void applyListenerBindErrors(StatusSet& s, const std::vector<Object>& objects,
+                             const std::vector<ListenerBindError>& errors, const std::string& now) {
+  if (errors.empty()) return;
+  auto statusOf = [&](const char* kind, const std::string& ns,
+                      const std::string& name) -> ObjectStatus* {
+    for (auto& o : s.objects) {
+      if (o.kind == kind && o.namespace_ == ns && o.name == name) return &o;
+    }
+    return nullptr;
+  };
+  // The addresses a Gateway's sockets bind: its status addresses, or every address.
+  auto addressesOf = [&](const std::string& ns, const std::string& name) {
+    std::vector<std::string> out;
+    if (ObjectStatus* g = statusOf("Gateway", ns, name)) {
+      for (const auto& a : g->addresses) out.push_back(a.value);
+    }
+    if (out.empty()) out.push_back("0.0.0.0");
+    return out;
+  };
+  auto mark = [&](ObjectStatus* st, const std::vector<Listener>& listeners,
+                  const std::vector<std::string>& addresses) {
+    if (!st) return;
+    for (const auto& l : listeners) {
+      for (const auto& e : errors) {
+        if (e.port != l.port ||
+            std::find(addresses.begin(), addresses.end(), e.address) == addresses.end())
+          continue;
+        for (auto& ls : st->listeners) {
+          if (ls.name != l.name) continue;
+          const std::string msg =
+              "cannot listen on " + e.address + ":" + std::to_string(e.port) + ": " + e.message;
+          setCondition(ls.conditions, "Accepted", "PortUnavailable", msg, now);
+          setCondition(ls.conditions, "Programmed", "Invalid", msg, now);
+        }
+      }
+    }
+  };
+  for (const auto& o : objects) {
+    if (auto* g = std::get_if<Gateway>(&o)) {
+      mark(statusOf("Gateway", g->meta.namespace_, g->meta.name), g->listeners,
+           addressesOf(g->meta.namespace_, g->meta.name));
+    } else if (auto* ls = std::get_if<ListenerSet>(&o)) {
+      const std::string gns = ls->parent_ref.namespace_.value_or(ls->meta.namespace_);
+      mark(statusOf("ListenerSet", ls->meta.namespace_, ls->meta.name), ls->listeners,
+           addressesOf(gns, ls->parent_ref.name));
+    }
+  }
+}
+
 void stampTransitions(StatusSet& next, const StatusSet* previous, const std::string& now) {
   std::map<std::string, const ObjectStatus*> prev;
   if (previous) {
@@ -165,7 +239,7 @@ std::string statusToJson(const StatusSet& s) {
   json::array items;
   for (const auto& o : s.objects) {
     json::object item;
-    item["apiVersion"] = apiVersionOf(o.kind);
+    item["apiVersion"] = o.api_version.empty() ? apiVersionOf(o.kind) : o.api_version;
     item["kind"] = o.kind;
     json::object md;
     md["name"] = o.name;
@@ -173,7 +247,7 @@ std::string statusToJson(const StatusSet& s) {
     md["generation"] = o.generation;
     item["metadata"] = std::move(md);
     json::object st;
-    if (o.kind == "HTTPRoute") {
+    if (o.kind == "HTTPRoute" || o.kind == "InferencePool") {
       json::array parents;
       for (const auto& p : o.parents) {
         json::object po;

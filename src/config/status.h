@@ -39,7 +39,10 @@ struct GatewayStatusAddress {
 
 // One object's status. Which fields are printed depends on `kind`.
 struct ObjectStatus {
-  std::string kind;  // GatewayClass, Gateway, ListenerSet, HTTPRoute
+  // GatewayClass, Gateway, ListenerSet, HTTPRoute, InferencePool (parents[]: the Gateways),
+  // InferenceObjective, InferenceModelRewrite, InferenceModel (conditions)
+  std::string kind;
+  std::string api_version;  // "" = apiVersionOf(kind); inference kinds live in several groups
   std::string namespace_;
   std::string name;
   int64_t generation = 1;
@@ -47,7 +50,7 @@ struct ObjectStatus {
   std::vector<GatewayStatusAddress> addresses;  // Gateway
   std::vector<ListenerStatus> listeners;        // Gateway, ListenerSet
   int attached_listeners = 0;                   // Gateway: ListenerSets attached and accepted
-  std::vector<RouteParentStatus> parents;       // routes
+  std::vector<RouteParentStatus> parents;       // routes, InferencePools
 };
 
 struct StatusSet {
@@ -55,6 +58,20 @@ struct StatusSet {
   // Configuration problems that belong to no object (files that fail to parse), one line each.
   std::vector<std::string> errors;
 };
+
+// A listening socket the data plane could not open: its address and the spec's port.
+struct ListenerBindError {
+  std::string address;
+  int port = 0;
+  std::string message;
+};
+
+// Marks every Gateway and ListenerSet listener served by a socket that could not be opened:
+// Accepted=False/PortUnavailable and Programmed=False/Invalid, the error as message (a condition
+// whose status changes gets lastTransitionTime `now`). `objects` are the resources the status was
+// translated from.
+void applyListenerBindErrors(StatusSet& s, const std::vector<Object>& objects,
+                             const std::vector<ListenerBindError>& errors, const std::string& now);
 
 // Sets every condition's lastTransitionTime: kept from `previous` when the same object has the
 // same condition (same listener / parentRef) with the same status, `now` otherwise

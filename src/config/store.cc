@@ -6,7 +6,7 @@ void ResourceStore::replace(std::vector<Object> objects, const std::string& now)
   std::map<std::string, Tracked> next;
   for (auto& o : objects) {
     ObjectMeta& m = metaOf(o);
-    const std::string k = kindOf(o) + "/" + m.namespace_ + "/" + m.name;
+    const std::string k = groupKindOf(o) + "/" + m.namespace_ + "/" + m.name;
     Tracked t;
     auto it = tracked_.find(k);
     if (it == tracked_.end()) {

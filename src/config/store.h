@@ -6,6 +6,7 @@
 // Main thread only.
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/resources.h"
@@ -19,6 +20,9 @@ class ResourceStore {
   // starts again at generation 1. `now` is RFC 3339.
   void replace(std::vector<Object> objects, const std::string& now);
   const std::vector<Object>& objects() const { return objects_; }
+  // Moves the objects out, for a provider to reuse what has not changed (FileProvider::load);
+  // objects() is empty until the next replace(), which still knows every object's generation.
+  std::vector<Object> releaseObjects() { return std::exchange(objects_, {}); }
 
  private:
   struct Tracked {

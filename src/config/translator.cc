@@ -4,8 +4,14 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <set>
+#include <type_traits>
+
+#include "config/snapshot.h"
 
 namespace torii::config {
 
@@ -60,6 +66,8 @@ std::optional<int64_t> parseGatewayDuration(const std::string& s) {
 namespace {
 
 constexpr const char* kGroup = "gateway.networking.k8s.io";
+constexpr const char* kInferenceGroup = "inference.networking.k8s.io";
+constexpr const char* kInferenceXGroup = "inference.networking.x-k8s.io";
 
 std::string key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
@@ -85,7 +93,62 @@ struct Index {
   std::map<std::string, const EgHTTPRouteFilter*> eg_filters;
   std::multimap<std::string, const ReferenceGrant*> grants;  // by namespace
   std::vector<const HTTPRoute*> routes;
+  std::map<std::string, const InferencePool*> pools;  // group/ns/name
+  // apiVersion/ns/name: the same name in llm-d.ai and the older group are two objects.
+  std::map<std::string, const InferenceObjective*> objectives;
+  std::map<std::string, const InferenceModelRewrite*> rewrites;
+  std::map<std::string, const InferenceModel*> models;  // ns/name
+  std::multimap<std::string, const Pod*> pods;          // by namespace
 };
+
+bool isInferenceGroup(const std::string& g) {
+  return g == kInferenceGroup || g == kInferenceXGroup;
+}
+
+// Inference objects that refer to a pool apply in precedence order: oldest first, then ns/name.
+template <typename T>
+bool olderFirst(const T* a, const T* b) {
+  if (a->meta.creation_timestamp != b->meta.creation_timestamp)
+    return a->meta.creation_timestamp < b->meta.creation_timestamp;
+  if (a->meta.namespace_ != b->meta.namespace_) return a->meta.namespace_ < b->meta.namespace_;
+  return a->meta.name < b->meta.name;
+}
+
+// "k=v,k=v" (spaces around items allowed); false when malformed or a key repeats.
+bool parseKeyValues(const std::string& text,
+                    std::vector<std::pair<std::string, std::string>>* out) {
+  auto trim = [](std::string x) {
+    const char* ws = " \t";
+    x.erase(0, x.find_first_not_of(ws));
+    x.erase(x.find_last_not_of(ws) + 1);
+    return x;
+  };
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(pos, comma - pos);
+    size_t eq = item.find('=');
+    if (eq == std::string::npos) return false;
+    std::string k = trim(item.substr(0, eq)), v = trim(item.substr(eq + 1));
+    if (k.empty() || v.empty()) return false;
+    for (const auto& [pk, pv] : *out) {
+      if (pk == k) return false;
+    }
+    out->emplace_back(k, v);
+    pos = comma + 1;
+  }
+  return !out->empty();
+}
+
+// A finite decimal number (the whole string); nullopt otherwise.
+std::optional<double> parseNumber(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 // ReferenceGrant check: may an object of from_kind in from_ns refer to to_kind/to_name in to_ns?
 bool referenceAllowed(const Index& idx, const std::string& from_kind, const std::string& from_ns,
@@ -154,6 +217,21 @@ struct ListenerSetInfo {
   std::vector<int> entries;
 };
 
+// One InferencePool as translation sees it: built on first reference by a route (poolInfo()).
+struct PoolInfo {
+  bool built = false;
+  IrInferencePool settings;                      // annotations, objectives, rewrites (no endpoints)
+  std::vector<std::string> annotation_problems;  // invalid torii.dev/* annotations (defaults kept)
+  std::string refs_reason, refs_message;         // endpointPickerRef; "" = resolved
+  bool fails_closed = false;  // unresolved endpointPickerRef with failureMode FailClose: no cluster
+  int cluster = -1;
+  std::set<int> parents;  // Gateways (index into gateways) with an accepted route to the pool
+  // Filed by inferenceRefs(), in precedence order.
+  std::vector<const InferenceObjective*> objectives;
+  std::vector<const InferenceModelRewrite*> rewrites;
+  std::vector<const InferenceModel*> models;
+};
+
 class Translation {
  public:
   Translation(const std::vector<Object>& objects, const TranslateOptions& opts) : opts_(opts) {
@@ -166,6 +244,7 @@ class Translation {
     listenerSets();
     validateListeners();
     conflicts();
+    inferenceRefs();
     for (const HTTPRoute* r : idx_.routes) route(*r);
     finish();
     return std::move(out_);
@@ -203,6 +282,20 @@ class Translation {
     }
     if (auto* g = std::get_if<ReferenceGrant>(&o)) idx_.grants.emplace(g->meta.namespace_, g);
     if (auto* r = std::get_if<HTTPRoute>(&o)) idx_.routes.push_back(r);
+    if (auto* p = std::get_if<InferencePool>(&o)) {
+      put(idx_.pools, p->group + "/" + key(p->meta.namespace_, p->meta.name), p, "InferencePool");
+    }
+    if (auto* x = std::get_if<InferenceObjective>(&o)) {
+      put(idx_.objectives, x->api_version + "/" + key(x->meta.namespace_, x->meta.name), x,
+          "InferenceObjective");
+    }
+    if (auto* x = std::get_if<InferenceModelRewrite>(&o)) {
+      put(idx_.rewrites, x->api_version + "/" + key(x->meta.namespace_, x->meta.name), x,
+          "InferenceModelRewrite");
+    }
+    if (auto* x = std::get_if<InferenceModel>(&o))
+      put(idx_.models, key(x->meta.namespace_, x->meta.name), x, "InferenceModel");
+    if (auto* x = std::get_if<Pod>(&o)) idx_.pods.emplace(x->meta.namespace_, x);
   }
 
   bool classIsOurs(const std::string& name) const {
@@ -438,11 +531,16 @@ class Translation {
 
   struct BackendCheck {
     int cluster = -1;
-    std::string reason, message;  // "" = resolved
+    std::string reason, message;          // "" = resolved
+    const InferencePool* pool = nullptr;  // the backend is this InferencePool (resolved)
   };
 
   BackendCheck resolveBackend(const std::string& route_ns, const BackendObjectReference& ref) {
     BackendCheck c;
+    // GIE's own samples write InferencePool backendRefs without a group: taken as the pool too.
+    if (ref.kind == "InferencePool" && (isCoreGroup(ref.group) || isInferenceGroup(ref.group))) {
+      return resolvePool(route_ns, ref);
+    }
     if (!isCoreGroup(ref.group) || ref.kind != "Service") {
       c.reason = "InvalidKind";
       c.message = "backendRef " + (ref.group.empty() ? "" : ref.group + "/") + ref.kind +
@@ -637,8 +735,10 @@ class Translation {
     return f;
   }
 
-  // Builds the Ir routes of every rule of `r` (independent of the listener).
-  std::vector<IrRoute> buildRoutes(const HTTPRoute& r, RouteProblems& pr) {
+  // Builds the Ir routes of every rule of `r` (independent of the listener). `pools` gets the
+  // InferencePools the rules' backendRefs resolve to.
+  std::vector<IrRoute> buildRoutes(const HTTPRoute& r, RouteProblems& pr,
+                                   std::set<const InferencePool*>* pools) {
     std::vector<IrRoute> out;
     const std::string rname = key(r.meta.namespace_, r.meta.name);
     for (size_t ri = 0; ri < r.rules.size(); ++ri) {
@@ -651,6 +751,7 @@ class Translation {
           pr.ref(c.reason, c.message);
           out_.messages.push_back("HTTPRoute " + rname + ": " + c.message);
         }
+        if (c.pool) pools->insert(c.pool);
         IrBackend ib;
         ib.cluster = c.cluster;
         ib.weight = b.weight;
@@ -762,7 +863,8 @@ class Translation {
     st.generation = gen;
 
     RouteProblems pr;
-    std::vector<IrRoute> irs = buildRoutes(r, pr);
+    std::set<const InferencePool*> pools;
+    std::vector<IrRoute> irs = buildRoutes(r, pr, &pools);
     if (irs.empty() && !pr.accept_reason.empty()) {
       // Every match was invalid: nothing of this route is served.
     }
@@ -840,6 +942,8 @@ class Translation {
           ListenerEntry& e = entries_[id];
           if (attachments_.insert({id, rname}).second) e.attached++;
           emit(id, hosts, irs, rname);
+          // The pool's parent is the Gateway (also when the route attached through a ListenerSet).
+          for (const InferencePool* p : pools) pool_info_[p].parents.insert(e.gateway);
         }
       }
       if (pr.refs_reason.empty()) {
@@ -895,6 +999,362 @@ class Translation {
     return it->second;
   }
 
+  // --- inference extension (shared/reference/inference.md §1) ---
+
+  // The pool ns/name in `group`; the other inference group (or a groupless reference, as GIE's
+  // own samples write them) falls back to a pool of the same name in either group.
+  const InferencePool* findPool(const std::string& group, const std::string& ns,
+                                const std::string& name) const {
+    auto at = [&](const char* g) -> const InferencePool* {
+      auto it = idx_.pools.find(std::string(g) + "/" + key(ns, name));
+      return it == idx_.pools.end() ? nullptr : it->second;
+    };
+    const bool x = group == kInferenceXGroup;
+    if (const InferencePool* p = at(x ? kInferenceXGroup : kInferenceGroup)) return p;
+    return at(x ? kInferenceGroup : kInferenceXGroup);
+  }
+
+  // Resolves the poolRef of every InferenceObjective, InferenceModelRewrite and InferenceModel
+  // (their Accepted condition) and files each under its pool in precedence order.
+  void inferenceRefs() {
+    auto resolve = [&](const char* kind, const std::string& api_version, const ObjectMeta& m,
+                       const InferencePoolRef& ref) {
+      const InferencePool* p = findPoolFor(m, ref);
+      ObjectStatus st;
+      st.kind = kind;
+      st.api_version = api_version;
+      st.namespace_ = m.namespace_;
+      st.name = m.name;
+      st.generation = m.generation;
+      if (p) {
+        st.conditions.push_back(
+            cond("Accepted", true, "Accepted",
+                 "spec.poolRef resolves to InferencePool " + key(p->meta.namespace_, p->meta.name),
+                 m.generation));
+      } else if (ref.kind != "InferencePool" || !isInferenceGroup(ref.group)) {
+        st.conditions.push_back(cond("Accepted", false, "PoolNotFound",
+                                     "spec.poolRef " + ref.name + " is a " + ref.group + "/" +
+                                         ref.kind + ", not an InferencePool",
+                                     m.generation));
+      } else {
+        st.conditions.push_back(
+            cond("Accepted", false, "PoolNotFound",
+                 "InferencePool " + key(m.namespace_, ref.name) + " (spec.poolRef.name) not found",
+                 m.generation));
+      }
+      inference_ref_status_.push_back(std::move(st));
+    };
+    // Status in key order; filing under pools in precedence order (oldest first).
+    auto file = [&](const auto& objects, auto PoolInfo::*list) {
+      using T = std::remove_const_t<
+          std::remove_pointer_t<typename std::remove_reference_t<decltype(objects)>::mapped_type>>;
+      std::vector<const T*> sorted;
+      for (const auto& [k, x] : objects) sorted.push_back(x);
+      std::sort(sorted.begin(), sorted.end(), olderFirst<T>);
+      for (const T* x : sorted) {
+        if (const InferencePool* p = findPoolFor(x->meta, x->pool_ref))
+          (pool_info_[p].*list).push_back(x);
+      }
+    };
+    for (const auto& [k, x] : idx_.objectives)
+      resolve("InferenceObjective", x->api_version, x->meta, x->pool_ref);
+    for (const auto& [k, x] : idx_.rewrites)
+      resolve("InferenceModelRewrite", x->api_version, x->meta, x->pool_ref);
+    for (const auto& [k, x] : idx_.models)
+      resolve("InferenceModel", "inference.networking.x-k8s.io/v1alpha2", x->meta, x->pool_ref);
+    file(idx_.objectives, &PoolInfo::objectives);
+    file(idx_.rewrites, &PoolInfo::rewrites);
+    file(idx_.models, &PoolInfo::models);
+  }
+
+  const InferencePool* findPoolFor(const ObjectMeta& m, const InferencePoolRef& ref) const {
+    if (ref.kind != "InferencePool" || !isInferenceGroup(ref.group)) return nullptr;
+    return findPool(ref.group, m.namespace_, ref.name);
+  }
+
+  // The built-in picker's settings from the torii.dev/* annotations. A bad value keeps that
+  // annotation's defaults and is reported (the pool's Accepted message), never rejects the pool.
+  static void applyAnnotations(const InferencePool& p, IrInferencePool& s,
+                               std::vector<std::string>& problems) {
+    for (const auto& [k, v] : p.annotations) {
+      auto bad = [&, &k = k, &v = v](const char* expected) {
+        problems.push_back("annotation " + k + ": invalid value \"" + v + "\" (expected " +
+                           expected + "), the default is used");
+      };
+      std::vector<std::pair<std::string, std::string>> kv;
+      if (k == "torii.dev/endpoint-picker") {
+        if (v == "scored" || v == "round-robin" || v == "least-request") {
+          s.policy = v;
+        } else {
+          bad("scored, round-robin or least-request");
+        }
+      } else if (k == "torii.dev/scorer-weights") {
+        double w[4] = {s.weight_queue, s.weight_kv_cache, s.weight_prefix, s.weight_lora};
+        static const char* kNames[4] = {"queue", "kv-cache", "prefix", "lora"};
+        bool ok = parseKeyValues(v, &kv);
+        for (const auto& [name, val] : kv) {
+          auto n = parseNumber(val);
+          int i = 0;
+          while (i < 4 && name != kNames[i]) ++i;
+          if (i == 4 || !n || *n < 0 || *n > 1e6) {
+            ok = false;
+            break;
+          }
+          w[i] = *n;
+        }
+        if (ok) {
+          s.weight_queue = w[0];
+          s.weight_kv_cache = w[1];
+          s.weight_prefix = w[2];
+          s.weight_lora = w[3];
+        } else {
+          bad("comma-separated queue=, kv-cache=, prefix=, lora= with numbers >= 0");
+        }
+      } else if (k == "torii.dev/saturation") {
+        double queue = s.saturation_queue, kv_cache = s.saturation_kv_cache;
+        int64_t staleness = s.staleness_ms;
+        bool ok = parseKeyValues(v, &kv);
+        for (const auto& [name, val] : kv) {
+          if (name == "staleness") {
+            auto d = parseGatewayDuration(val);
+            if (!d || *d <= 0) ok = false;
+            staleness = d.value_or(0);
+            continue;
+          }
+          auto n = parseNumber(val);
+          if (name == "queue" && n && *n >= 0) {
+            queue = *n;
+          } else if (name == "kv-cache" && n && *n > 0 && *n <= 1) {
+            kv_cache = *n;
+          } else {
+            ok = false;
+          }
+        }
+        if (ok) {
+          s.saturation_queue = queue;
+          s.saturation_kv_cache = kv_cache;
+          s.staleness_ms = staleness;
+        } else {
+          bad("queue=N (>= 0), kv-cache=F (0 < F <= 1), staleness=DURATION");
+        }
+      } else if (k == "torii.dev/metrics-interval") {
+        auto d = parseGatewayDuration(v);
+        if (d && *d >= 1 && *d <= 3600000) {
+          s.scrape_interval_ms = *d;
+        } else {
+          bad("a duration between 1ms and 1h, e.g. 50ms");
+        }
+      } else if (k == "torii.dev/max-body-bytes") {
+        int64_t n = 0;
+        bool ok = !v.empty() && v.size() <= 10 && v.find_first_not_of("0123456789") == v.npos;
+        if (ok) n = std::stoll(v);
+        if (ok && n >= 1 && n <= (int64_t(1) << 30)) {
+          s.max_body_bytes = n;
+        } else {
+          bad("an integer between 1 and 1073741824");
+        }
+      } else {
+        problems.push_back("unknown annotation " + k + " is ignored");
+      }
+    }
+  }
+
+  // spec.endpointPickerRef: Torii does not call it yet, but a reference to nothing is reported.
+  void checkPicker(const InferencePool& p, PoolInfo& pi) const {
+    if (!p.endpoint_picker_ref) return;
+    const EndpointPickerRef& e = *p.endpoint_picker_ref;
+    const std::string ns = p.meta.namespace_;
+    const std::string what = "endpointPickerRef " + (e.group.empty() ? "" : e.group + "/") +
+                             e.kind + " " + key(ns, e.name);
+    if (!isCoreGroup(e.group) || e.kind != "Service") {
+      pi.refs_message = what + " is not supported (only core Services)";
+    } else if (auto it = idx_.services.find(key(ns, e.name)); it == idx_.services.end()) {
+      pi.refs_message = what + " not found";
+    } else if (it->second->type == "ExternalName") {
+      pi.refs_message = what + " is an ExternalName Service (not supported)";
+    } else {
+      bool has_port = false;
+      for (const auto& sp : it->second->ports) has_port |= e.port && sp.port == *e.port;
+      if (!has_port) pi.refs_message = what + " has no port " + std::to_string(e.port.value_or(0));
+    }
+    if (pi.refs_message.empty()) return;
+    pi.refs_reason = "InvalidExtensionRef";
+    // FailClose drops requests when the picker cannot be reached: one that does not exist never
+    // can be. FailOpen lets the gateway pick, which the built-in picker does.
+    pi.fails_closed = e.failure_mode != "FailOpen";
+  }
+
+  PoolInfo& poolInfo(const InferencePool* p) {
+    PoolInfo& pi = pool_info_[p];
+    if (pi.built) return pi;
+    pi.built = true;
+    IrInferencePool& s = pi.settings;
+    s.name = key(p->meta.namespace_, p->meta.name);
+    applyAnnotations(*p, s, pi.annotation_problems);
+    checkPicker(*p, pi);
+    for (const auto& m : pi.annotation_problems)
+      out_.messages.push_back("InferencePool " + s.name + ": " + m);
+    if (!pi.refs_message.empty())
+      out_.messages.push_back("InferencePool " + s.name + ": " + pi.refs_message);
+    for (const auto* o : pi.objectives) {
+      bool seen = false;  // the same name in llm-d.ai and the older group: the older one wins
+      for (const auto& [name, prio] : s.objectives) seen |= name == o->meta.name;
+      if (!seen) s.objectives.emplace_back(o->meta.name, o->priority.value_or(0));
+    }
+    std::sort(s.objectives.begin(), s.objectives.end());
+    for (const auto* r : pi.rewrites) {
+      for (const auto& rule : r->rules) {
+        IrInferenceRewriteRule ir;
+        ir.models = rule.models;
+        for (const auto& t : rule.targets)
+          ir.targets.push_back({t.model_rewrite, uint32_t(t.weight.value_or(1))});
+        s.rewrites.push_back(std::move(ir));
+      }
+    }
+    for (const auto* m : pi.models) {
+      bool seen = false;  // two InferenceModels for one modelName: the older one wins
+      for (const auto& [name, prio] : s.model_priorities) seen |= name == m->model_name;
+      if (seen) continue;
+      int prio = m->criticality == "Critical" ? 1 : m->criticality == "Sheddable" ? -1 : 0;
+      s.model_priorities.emplace_back(m->model_name, prio);
+      if (m->target_models.empty()) continue;
+      IrInferenceRewriteRule ir;
+      ir.models.push_back(m->model_name);
+      for (const auto& t : m->target_models)
+        ir.targets.push_back({t.name, uint32_t(t.weight.value_or(1))});
+      s.rewrites.push_back(std::move(ir));
+    }
+    std::sort(s.model_priorities.begin(), s.model_priorities.end());
+    return pi;
+  }
+
+  // A backendRef to an InferencePool: one cluster per pool, shared by every route. Its endpoints
+  // are every selected Pod's IP times every targetPort (pod name order, then port); backendRef
+  // port is ignored (GIE conformance InferencePoolHTTPRoutePortValidation).
+  BackendCheck resolvePool(const std::string& route_ns, const BackendObjectReference& ref) {
+    BackendCheck c;
+    const std::string ns = ref.namespace_.value_or(route_ns);
+    const std::string pkey = key(ns, ref.name);
+    const InferencePool* p = findPool(ref.group, ns, ref.name);
+    const std::string group = p ? p->group : isCoreGroup(ref.group) ? kInferenceGroup : ref.group;
+    if (!referenceAllowed(idx_, "HTTPRoute", route_ns, group, "InferencePool", ns, ref.name)) {
+      c.reason = "RefNotPermitted";
+      c.message = "no ReferenceGrant allows a reference to InferencePool " + pkey;
+      return c;
+    }
+    if (!p) {
+      c.reason = "BackendNotFound";
+      c.message = "InferencePool " + pkey + " not found";
+      return c;
+    }
+    c.pool = p;
+    PoolInfo& pi = poolInfo(p);
+    if (pi.cluster >= 0 || pi.fails_closed) {
+      c.cluster = pi.cluster;  // -1 when failing closed: the route's share answers 500
+      return c;
+    }
+    IrCluster cl;
+    cl.name = pkey;
+    cl.app_protocol = p->app_protocol == "kubernetes.io/h2c" ? p->app_protocol : "";
+    auto inf = std::make_shared<IrInferencePool>(pi.settings);
+    std::vector<const Pod*> pods;
+    auto range = idx_.pods.equal_range(p->meta.namespace_);
+    for (auto it = range.first; it != range.second; ++it) {
+      const Pod* pod = it->second;
+      if (pod->deleting || pod->pod_ip.empty()) continue;
+      if (!pod->phase.empty() && pod->phase != "Running") continue;
+      bool match = true;
+      for (const auto& [lk, lv] : p->selector) {
+        auto l = pod->meta.labels.find(lk);
+        match &= l != pod->meta.labels.end() && l->second == lv;
+      }
+      if (!match) continue;
+      if (!isIPv4(pod->pod_ip)) {
+        out_.messages.push_back("InferencePool " + pkey + ": Pod " + pod->meta.name + " podIP " +
+                                pod->pod_ip + " is not IPv4; skipped");
+        continue;
+      }
+      pods.push_back(pod);
+    }
+    std::stable_sort(pods.begin(), pods.end(),
+                     [](const Pod* a, const Pod* b) { return a->meta.name < b->meta.name; });
+    std::vector<int> ports = p->target_ports;
+    std::sort(ports.begin(), ports.end());
+    for (const Pod* pod : pods) {
+      std::string engine = "vllm";
+      for (const char* label :
+           {"llm-d.ai/engine-type", "inference.networking.k8s.io/engine-type"}) {
+        auto l = pod->meta.labels.find(label);
+        if (l != pod->meta.labels.end() && !l->second.empty()) {
+          engine = l->second;
+          break;
+        }
+      }
+      for (int port : ports) {
+        cl.endpoints.push_back({pod->pod_ip, port});
+        inf->endpoint_pods.push_back(key(pod->meta.namespace_, pod->meta.name));
+        inf->endpoint_engines.push_back(engine);
+      }
+    }
+    cl.inference = std::move(inf);
+    pi.cluster = int(out_.ir.clusters.size());
+    out_.ir.clusters.push_back(std::move(cl));
+    c.cluster = pi.cluster;
+    return c;
+  }
+
+  // InferencePool status.parents[] (one per Gateway with an accepted route to the pool) and the
+  // Accepted condition of objectives, rewrites and models.
+  void inferenceStatus() {
+    for (const auto& [k, p] : idx_.pools) {
+      ObjectStatus st;
+      st.kind = "InferencePool";
+      st.api_version = p->api_version;
+      st.namespace_ = p->meta.namespace_;
+      st.name = p->meta.name;
+      const int64_t gen = p->meta.generation;
+      st.generation = gen;
+      auto it = pool_info_.find(p);
+      if (it != pool_info_.end() && !it->second.parents.empty()) {
+        const PoolInfo& pi = it->second;
+        std::string accepted =
+            "served by Torii's built-in endpoint picker (" + pi.settings.policy + ")";
+        if (p->endpoint_picker_ref) {
+          accepted += "; endpointPickerRef " + p->endpoint_picker_ref->name +
+                      " is not called (the external endpoint picker protocol is not implemented "
+                      "yet)";
+        }
+        for (const auto& problem : pi.annotation_problems) accepted += "; " + problem;
+        std::string resolved = pi.refs_message;
+        if (!resolved.empty()) {
+          resolved += pi.fails_closed
+                          ? "; requests to this pool answer 500 (failureMode FailClose)"
+                          : "; the built-in picker serves the pool (failureMode FailOpen)";
+        }
+        for (int g : pi.parents) {
+          RouteParentStatus ps;
+          ps.parent_ref.group = kGroup;
+          ps.parent_ref.kind = "Gateway";
+          ps.parent_ref.namespace_ = gws_[g].gw->meta.namespace_;
+          ps.parent_ref.name = gws_[g].gw->meta.name;
+          ps.controller_name = kControllerName;
+          ps.conditions.push_back(cond("Accepted", true, "SupportedByParent", accepted, gen));
+          if (pi.refs_reason.empty()) {
+            ps.conditions.push_back(
+                cond("ResolvedRefs", true, "ResolvedRefs",
+                     p->endpoint_picker_ref ? "endpointPickerRef resolved" : "no endpointPickerRef",
+                     gen));
+          } else {
+            ps.conditions.push_back(cond("ResolvedRefs", false, pi.refs_reason, resolved, gen));
+          }
+          st.parents.push_back(std::move(ps));
+        }
+      }
+      out_.status.objects.push_back(std::move(st));
+    }
+    for (auto& x : inference_ref_status_) out_.status.objects.push_back(std::move(x));
+  }
+
   std::vector<Condition> listenerConditions(const ListenerEntry& e, int64_t gen,
                                             bool parent_ok) const {
     std::vector<Condition> cs;
@@ -918,7 +1378,12 @@ class Translation {
     } else {
       cs.push_back(cond("Conflicted", true, e.conflict, "", gen));
     }
-    if (parent_ok && e.programmed()) {
+    if (parent_ok && e.programmed() && e.l->protocol == "HTTPS" && !kDataPlaneServesTls) {
+      // Valid, but nothing serves it yet: say so rather than claim it is programmed.
+      cs.push_back(cond("Programmed", false, "Pending",
+                        "TLS termination is not implemented yet: nothing listens for this listener",
+                        gen));
+    } else if (parent_ok && e.programmed()) {
       cs.push_back(cond("Programmed", true, "Programmed", "", gen));
     } else if (!e.conflict.empty()) {
       cs.push_back(
@@ -1031,6 +1496,7 @@ class Translation {
       out_.status.objects.push_back(std::move(st));
     }
     for (auto& r : route_status_) out_.status.objects.push_back(std::move(r));
+    inferenceStatus();
   }
 
   const TranslateOptions& opts_;
@@ -1048,6 +1514,8 @@ class Translation {
   std::set<std::tuple<size_t, std::string, std::string>> emitted_;
   std::set<std::pair<int, std::string>> attachments_;
   std::set<const ListenerEntry*> certs_added_;
+  std::map<const InferencePool*, PoolInfo> pool_info_;
+  std::vector<ObjectStatus> inference_ref_status_;  // objectives, rewrites, models
 };
 
 }  // namespace

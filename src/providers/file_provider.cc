@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
+#include <optional>
 
 namespace torii::providers {
 namespace fs = std::filesystem;
@@ -71,52 +73,94 @@ FileProvider::~FileProvider() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-config::DecodeResult FileProvider::load() {
+config::DecodeResult FileProvider::load(std::vector<config::Object> previous) {
   config::DecodeResult all;
-  std::map<std::string, std::vector<config::Object>> good;
+  // `previous` holds the last result's objects in order only if the counts agree.
+  const bool have_previous = previous.size() == last_count_;
+  auto takePrevious = [&](const Cached& c) {
+    auto first = previous.begin() + ptrdiff_t(c.offset);
+    return std::vector<config::Object>(std::make_move_iterator(first),
+                                       std::make_move_iterator(first + ptrdiff_t(c.count)));
+  };
   std::map<std::string, Cached> cache;
+  std::map<std::string, std::vector<config::Object>> last_good;
+  all.objects.reserve(previous.size());
   for (const auto& f : listConfigFiles(dirs_, &all.errors)) {
-    config::DecodeResult r;
+    std::vector<config::Object> objects;
+    if (auto dup = cache.find(f); dup != cache.end()) {
+      // Named twice (overlapping --config paths): the same contribution again.
+      const Cached& c = dup->second;
+      auto first = all.objects.begin() + ptrdiff_t(c.offset);
+      objects.assign(first, first + ptrdiff_t(c.count));
+      for (auto& o : objects) all.objects.push_back(std::move(o));
+      all.errors.insert(all.errors.end(), c.errors.begin(), c.errors.end());
+      all.ignored.insert(all.ignored.end(), c.ignored.begin(), c.ignored.end());
+      continue;
+    }
+    Cached c;
     struct stat st;
     if (::stat(f.c_str(), &st) == 0) {
-      Cached c{uint64_t(st.st_ino),
-               uint64_t(st.st_size),
-               int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec,
-               {}};
-      auto it = cache_.find(f);
-      if (it != cache_.end() && !dirty_.count(f) && !dirty_.count("*") && it->second.ino == c.ino &&
-          it->second.size == c.size && it->second.mtime_ns == c.mtime_ns) {
-        c.result = it->second.result;
-      } else {
-        c.result = config::decodeFile(f);
-      }
-      r = c.result;
-      cache[f] = std::move(c);
-    } else {
-      r = config::decodeFile(f);  // reports the problem
+      c.stat_ok = true;
+      c.ino = uint64_t(st.st_ino);
+      c.size = uint64_t(st.st_size);
+      c.mtime_ns = int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
     }
-    if (r.errors.empty()) {
-      good[f] = r.objects;
-    } else if (auto it = last_good_.find(f); it != last_good_.end()) {
-      // Keep the last good version of what this file no longer provides.
-      std::set<std::string> have;
-      for (const auto& o : r.objects) have.insert(objectKey(o));
-      size_t kept = 0;
-      for (const auto& o : it->second) {
-        if (!have.count(objectKey(o))) {
-          r.objects.push_back(o);
-          ++kept;
+    auto it = cache_.find(f);
+    const Cached* old = it == cache_.end() ? nullptr : &it->second;
+    const bool old_objects = old && have_previous && old->offset + old->count <= previous.size();
+    if (c.stat_ok && old_objects && old->stat_ok && !dirty_.count(f) && !dirty_.count("*") &&
+        old->ino == c.ino && old->size == c.size && old->mtime_ns == c.mtime_ns) {
+      // Unchanged: the same objects, errors and ignored documents as last time.
+      objects = takePrevious(*old);
+      c.good = old->good;
+      c.errors = old->errors;
+      c.ignored = old->ignored;
+      if (auto lg = last_good_.find(f); lg != last_good_.end()) {
+        last_good[f] = std::move(lg->second);
+      }
+    } else {
+      config::DecodeResult r = config::decodeFile(f);  // also reports a file stat() failed on
+      c.good = r.errors.empty();
+      // Keep the last good version of what this file no longer provides: still held since an
+      // earlier failure, or what the last load returned for it when it decoded cleanly.
+      std::optional<std::vector<config::Object>> good;
+      if (!c.good) {
+        if (auto lg = last_good_.find(f); lg != last_good_.end()) {
+          good = std::move(lg->second);
+        } else if (old_objects && old->good) {
+          good = takePrevious(*old);
         }
       }
-      if (kept)
-        r.errors.push_back(f + ": kept " + std::to_string(kept) +
-                           " object(s) of its last good version");
-      good[f] = it->second;
+      if (good) {
+        std::set<std::string> have;
+        for (const auto& o : r.objects) have.insert(objectKey(o));
+        size_t kept = 0;
+        for (const auto& o : *good) {
+          if (!have.count(objectKey(o))) {
+            r.objects.push_back(o);
+            ++kept;
+          }
+        }
+        if (kept)
+          r.errors.push_back(f + ": kept " + std::to_string(kept) +
+                             " object(s) of its last good version");
+        last_good[f] = std::move(*good);
+      }
+      objects = std::move(r.objects);
+      c.errors = std::move(r.errors);
+      c.ignored = std::move(r.ignored);
     }
-    append(all, std::move(r));
+    c.offset = all.objects.size();
+    c.count = objects.size();
+    for (auto& o : objects) all.objects.push_back(std::move(o));
+    all.errors.insert(all.errors.end(), c.errors.begin(), c.errors.end());
+    all.ignored.insert(all.ignored.end(), c.ignored.begin(), c.ignored.end());
+    cache[f] = std::move(c);
   }
-  last_good_ = std::move(good);
+  last_good_ = std::move(last_good);
   cache_ = std::move(cache);
+  last_count_ = all.objects.size();
+  all.objects.shrink_to_fit();  // kept until the next load: ~600 bytes per unused slot
   dirty_.clear();
   return all;
 }

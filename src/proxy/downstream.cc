@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "http/http1/writer.h"
+#include "proxy/inference_pick.h"
 #include "proxy/mirror.h"
 #include "proxy/route_actions.h"
 
@@ -17,6 +18,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kUseAwaitable = asio::use_awaitable;
+// An InferencePool request tries at most this many endpoints of the picker's list when one fails
+// before any response byte.
+constexpr size_t kInferenceAttempts = 3;
 
 // Hop-by-hop fields (RFC 9110 §7.6.1) plus Proxy-Connection, which some clients still send.
 bool isHopByHop(std::string_view n) {
@@ -371,7 +375,91 @@ awaitable<void> DownstreamConn::serve() {
           goto request_done;
         }
       }
-      const config::ClusterEndpoint& ep = cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
+      // InferencePool: buffer the body (bounded) so the endpoint picker can read the model and the
+      // prompt, then let it order the endpoints or answer (400, 429, 503).
+      const bool inference = cluster.pool != nullptr;
+      if (inference) {
+        Stats::inc(w_.stats.inference_rq_total);
+        ibody_.clear();
+        const int64_t limit = cluster.pool->ir->max_body_bytes;
+        if (has_body && h.content_length > limit) {
+          in_begin_ += r.consumed;
+          Stats::inc(w_.stats.inference_rq_body_too_large);
+          keep =
+              co_await localReply(413, "request body larger than the inference pool's limit", true);
+          goto request_done;
+        }
+        if (h.expect_continue && body_pending) {
+          bufs_.clear();
+          bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
+          if (!TORII_WRITE(sock_)) {
+            keep = false;
+            goto request_done;
+          }
+        }
+        for (auto piece : parser_.body()) ibody_.append(piece);
+        in_begin_ += r.consumed;
+        r.consumed = 0;
+        bool complete = r.message_complete;
+        if (int64_t(ibody_.size()) > limit) {
+          Stats::inc(w_.stats.inference_rq_body_too_large);
+          keep =
+              co_await localReply(413, "request body larger than the inference pool's limit", true);
+          goto request_done;
+        }
+        while (!complete) {
+          if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
+          size_t n = co_await sock_.async_read_some(
+              asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
+              asio::redirect_error(kUseAwaitable, ec));
+          if (ec || n == 0) {
+            keep = false;
+            goto request_done;
+          }
+          in_end_ += n;
+          setDeadline(o.idle_timeout);
+          auto br = parser_.parse(in_.data() + in_begin_, in_end_ - in_begin_);
+          if (br.error) {
+            Stats::inc(w_.stats.downstream_rq_bad);
+            keep = co_await localReply(parser_.errorStatus(), parser_.errorReason(), true);
+            goto request_done;
+          }
+          for (auto piece : parser_.body()) ibody_.append(piece);
+          in_begin_ += br.consumed;
+          complete = br.message_complete;
+          if (int64_t(ibody_.size()) > limit) {
+            Stats::inc(w_.stats.inference_rq_body_too_large);
+            keep = co_await localReply(413, "request body larger than the inference pool's limit",
+                                       true);
+            goto request_done;
+          }
+        }
+        idec_ = decideInference(w_, cluster, h, path, ibody_);
+        if (idec_.status != 0) {
+          Stats::inc(idec_.status == 429   ? w_.stats.inference_rq_shed
+                     : idec_.status == 400 ? w_.stats.inference_rq_bad_body
+                                           : w_.stats.inference_rq_no_endpoint);
+          keep = co_await localReply(idec_.status, idec_.message, !client_keep_alive, "text/plain",
+                                     idec_.extra_headers);
+          goto request_done;
+        }
+      }
+      // The endpoint: the picker's first choice (later ones are fallbacks), else round robin.
+      size_t ipos = 0;
+      const config::ClusterEndpoint* ep =
+          inference ? &cluster.endpoints[idec_.order[0]]
+                    : &cluster.endpoints[w_.rr++ % cluster.endpoints.size()];
+      // The gateway's in-flight count of the inference endpoint the request is at.
+      struct Inflight {
+        inference::EndpointRuntime* e = nullptr;
+        void set(inference::EndpointRuntime* n) {
+          if (e) e->inflight.fetch_sub(1, std::memory_order_relaxed);
+          e = n;
+          if (e) e->inflight.fetch_add(1, std::memory_order_relaxed);
+        }
+        ~Inflight() { set(nullptr); }
+      } inflight;
+      if (inference) inflight.set(cluster.pool->endpoints[idec_.order[0]].get());
       const config::IrBackend* rbackend = rir && size_t(backend->index) < rir->backends.size()
                                               ? &rir->backends[size_t(backend->index)]
                                               : nullptr;
@@ -405,9 +493,12 @@ awaitable<void> DownstreamConn::serve() {
         }
       }
 
-      buildUpstreamHead(h, target, host_override, h.chunked);
+      const std::string& ibody = idec_.body_rewritten ? idec_.body : ibody_;
+      buildUpstreamHead(
+          h, target, host_override, h.chunked && !inference,
+          inference && (has_body || idec_.body_rewritten) ? int64_t(ibody.size()) : -1);
       // Invite the body (RFC 9110 §10.1.1); the Expect field itself is not forwarded.
-      if (h.expect_continue && body_pending) {
+      if (h.expect_continue && body_pending && !inference) {
         bufs_.clear();
         bufs_.emplace_back("HTTP/1.1 100 Continue\r\n\r\n", 25);
         if (!TORII_WRITE(sock_)) {
@@ -416,7 +507,9 @@ awaitable<void> DownstreamConn::serve() {
         }
       }
 
-      const bool replayable = !has_body && isIdempotent(h.method);
+      // A buffered (inference) request can be sent again, to the next endpoint of the picker's
+      // list.
+      const bool replayable = (!has_body && isIdempotent(h.method)) || inference;
       std::unique_ptr<upstream::UpstreamConn> up;
       bool response_started = false;  // any byte of the final response sent to the client
       // HTTPRoute retry: re-send a replayable request on the listed status codes and on
@@ -431,21 +524,29 @@ awaitable<void> DownstreamConn::serve() {
         }
         retry_on_status = false;
         // ---- Get a connection. ----
-        up = w_.pool.acquire(ep.key, /*verify=*/!replayable);
+        up = w_.pool.acquire(ep->key, /*verify=*/!replayable);
         const bool reused = up != nullptr;
         if (reused) {
           Stats::inc(w_.stats.upstream_cx_reused);
         } else {
           up = std::make_unique<upstream::UpstreamConn>(w_.worker.io());
-          up->key = ep.key;
+          up->key = ep->key;
           active_up_ = up.get();
           timed_out_ = false;
           setDeadline(o.connect_timeout);
-          ec = co_await upstream::connect(*up, ep.addr, w_.stats);
+          ec = co_await upstream::connect(*up, ep->addr, w_.stats);
           if (ec) {
             active_up_ = nullptr;
-            log::debug("upstream {} connect failed: {}", ep.text,
+            log::debug("upstream {} connect failed: {}", ep->text,
                        timed_out_ ? "timeout" : ec.message());
+            if (inference && ipos + 1 < idec_.order.size() && ipos + 1 < kInferenceAttempts) {
+              // The picker's next choice.
+              ++ipos;
+              ep = &cluster.endpoints[idec_.order[ipos]];
+              inflight.set(cluster.pool->endpoints[idec_.order[ipos]].get());
+              Stats::inc(w_.stats.inference_rq_fallback);
+              continue;
+            }
             if (retries_left > 0) {
               --retries_left;
               retry_on_status = true;  // back off before the next try
@@ -472,17 +573,21 @@ awaitable<void> DownstreamConn::serve() {
         // ---- Send the head and the body bytes already parsed, then stream the rest. ----
         timed_out_ = false;
         setDeadline(o.idle_timeout);
-        bool request_done = r.message_complete;
+        bool request_done = r.message_complete || inference;
         bufs_.clear();
         frames_.clear();
         // Buffers point into frames_: reserve enough that appending never reallocates.
         frames_.reserve(64 + 2 * h.trailers.bytes() + 4 * h.trailers.slots());
         bufs_.emplace_back(out_.data(), out_.size());
-        appendBody(bufs_, parser_.body(), h.chunked, frames_);
-        if (request_done && h.chunked) {
-          size_t s = frames_.size();
-          http1::appendLastChunk(frames_, &h.trailers);
-          bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+        if (inference) {
+          if (!ibody.empty()) bufs_.emplace_back(ibody.data(), ibody.size());
+        } else {
+          appendBody(bufs_, parser_.body(), h.chunked, frames_);
+          if (request_done && h.chunked) {
+            size_t s = frames_.size();
+            http1::appendLastChunk(frames_, &h.trailers);
+            bufs_.emplace_back(frames_.data() + s, frames_.size() - s);
+          }
         }
         if (attempt == 0 && filters && !filters->mirrors.empty()) {
           // Mirrors get the request as sent upstream; a body still arriving is not mirrored.
@@ -499,6 +604,7 @@ awaitable<void> DownstreamConn::serve() {
           }
         }
         bool send_ok = TORII_WRITE(up->sock);
+        if (inference && send_ok) recordInference(w_, cluster, idec_.order[ipos], idec_);
         in_begin_ += r.consumed;
         r.consumed = 0;
         if (send_ok) {
@@ -684,6 +790,15 @@ awaitable<void> DownstreamConn::serve() {
             Stats::inc(w_.stats.upstream_rq_retry);
             continue;  // stale pooled connection: once more on a fresh one
           }
+          if (inference && !got_any && !timed_out && ipos + 1 < idec_.order.size() &&
+              ipos + 1 < kInferenceAttempts) {
+            // Failed before any response byte: the picker's next choice.
+            ++ipos;
+            ep = &cluster.endpoints[idec_.order[ipos]];
+            inflight.set(cluster.pool->endpoints[idec_.order[ipos]].get());
+            Stats::inc(w_.stats.inference_rq_fallback);
+            continue;
+          }
           if (retries_left > 0 && (retry_on_status || (!got_any && !timed_out))) {
             --retries_left;
             retry_on_status = true;
@@ -718,7 +833,13 @@ awaitable<void> DownstreamConn::serve() {
         }
         active_up_ = nullptr;
         if (o.access_log) {
-          log::info("{} \"{} {}\" {} -> {}", client_ip_, h.method, h.target, rh.status, ep.text);
+          if (inference) {
+            log::info("{} \"{} {}\" {} -> {} pool={} model={} priority={} prefix_blocks={}",
+                      client_ip_, h.method, h.target, rh.status, ep->text, cluster.pool->ir->name,
+                      idec_.model, idec_.priority, idec_.prefix_matched_blocks);
+          } else {
+            log::info("{} \"{} {}\" {} -> {}", client_ip_, h.method, h.target, rh.status, ep->text);
+          }
         }
         {
           keep = !close_client && request_done;
@@ -727,12 +848,16 @@ awaitable<void> DownstreamConn::serve() {
       }
     }
   request_done:
+    // A large buffered inference body does not stay allocated on an idle connection.
+    if (ibody_.capacity() > 64 * 1024) std::string().swap(ibody_);
+    if (idec_.body.capacity() > 64 * 1024) std::string().swap(idec_.body);
     if (!keep || close_after_ || w_.draining) co_return;
   }
 }
 
 void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view target,
-                                       std::string_view host_override, bool chunked_body) {
+                                       std::string_view host_override, bool chunked_body,
+                                       int64_t content_length) {
   out_.clear();
   http1::beginRequest(out_, h.method, target);
   const HeaderMap& hm = h.headers;
@@ -756,6 +881,9 @@ void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view ta
         break;
       case 6:
         if (iequals(n, "expect")) continue;  // 100-continue is answered here, not by the upstream
+        break;
+      case 14:
+        if (content_length >= 0 && iequals(n, "content-length")) continue;  // re-added below
         break;
       case 12:
         if (iequals(n, "x-request-id")) request_id = hm.value(i);
@@ -800,6 +928,8 @@ void DownstreamConn::buildUpstreamHead(const http1::Head& h, std::string_view ta
     http1::appendHeader(out_, "x-request-id", std::string_view(id, 36));
   }
   if (chunked_body) out_.append("transfer-encoding: chunked\r\n");
+  if (content_length >= 0)
+    http1::appendHeader(out_, "content-length", std::to_string(content_length));
   http1::endHead(out_);
 }
 

@@ -9,6 +9,7 @@
 
 #include "event/asio.h"
 #include "http/http1/parser.h"
+#include "proxy/inference_pick.h"
 #include "proxy/worker_state.h"
 
 namespace torii::proxy {
@@ -40,8 +41,10 @@ class DownstreamConn {
                              std::string_view extra_headers = {}, bool raw = false);
   void setDeadline(std::chrono::nanoseconds d);
   void countStatus(int status);
+  // `content_length` >= 0: send that Content-Length instead of the client's (a buffered body).
   void buildUpstreamHead(const http1::Head& h, std::string_view target,
-                         std::string_view host_override, bool chunked_body);
+                         std::string_view host_override, bool chunked_body,
+                         int64_t content_length = -1);
   void buildClientHead(const http1::Head& resp, bool chunk, bool close, bool keep_alive_10);
   void appendBody(std::vector<asio::const_buffer>& bufs,
                   const std::vector<std::string_view>& pieces, bool chunked,
@@ -61,7 +64,9 @@ class DownstreamConn {
   std::string cors_origin_;  // allowed Origin of the current request, for the CORS response fields
   std::string frames_;       // chunk framing for one gather write
   std::vector<asio::const_buffer> bufs_;
-  std::string coalesce_;  // small gather writes copied into one buffer
+  std::string coalesce_;    // small gather writes copied into one buffer
+  std::string ibody_;       // an InferencePool request's buffered body
+  InferenceDecision idec_;  // the endpoint picker's decision for the current request
   // The listener's config in the snapshot it was last looked up in; holding the snapshot keeps
   // the pointer valid (an idle connection may keep an old snapshot alive until its next request).
   std::shared_ptr<const config::Snapshot> listener_snapshot_;

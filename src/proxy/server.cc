@@ -41,7 +41,7 @@ awaitable<void> acceptLoop(WorkerState& w, tcp::acceptor& acc, ListenerKey key) 
 std::string openListener(WorkerState& w, const config::ListenerConfig& l) {
   boost::system::error_code ec;
   auto addr = asio::ip::make_address(l.address, ec);
-  if (ec) return "invalid listener address " + l.address;
+  if (ec) return "invalid address";
   auto acc = std::make_unique<tcp::acceptor>(w.worker.io());
   tcp::endpoint ep(addr, uint16_t(l.bind_port));
   acc->open(ep.protocol(), ec);
@@ -54,7 +54,11 @@ std::string openListener(WorkerState& w, const config::ListenerConfig& l) {
   }
   if (!ec) acc->bind(ep, ec);
   if (!ec) acc->listen(4096, ec);
-  if (ec) return l.address + ":" + std::to_string(l.bind_port) + ": " + ec.message();
+  if (ec) {
+    return l.bind_port != l.port
+               ? ec.message() + " (bound port " + std::to_string(l.bind_port) + ")"
+               : ec.message();
+  }
   ListenerKey key{l.address, l.port};
   tcp::acceptor& ref = *acc;
   w.acceptors[key] = std::move(acc);
@@ -90,6 +94,17 @@ Server::Server(ProxyOptions opts, int workers) : opts_(opts) {
     states_.back()->rng ^=
         uint64_t(i + 1) * 0x2545F4914F6CDD1Dull ^ uint64_t(Clock::now().time_since_epoch().count());
   }
+  for (auto& st : states_) {
+    for (auto& peer : states_) st->peers.push_back(peer.get());
+  }
+}
+
+void Server::postToWorkers(std::function<void(WorkerState&)> fn) {
+  auto shared = std::make_shared<std::function<void(WorkerState&)>>(std::move(fn));
+  for (auto& st : states_) {
+    WorkerState* w = st.get();
+    w->worker.post([w, shared] { (*shared)(*w); });
+  }
 }
 
 Server::~Server() { stop(); }
@@ -103,12 +118,12 @@ void Server::start() {
 }
 
 void Server::publish(std::shared_ptr<const config::Snapshot> snapshot,
-                     std::function<void(std::vector<std::string>)> done) {
+                     std::function<void(std::vector<ListenerError>)> done) {
   struct Join {
     std::mutex mu;
     size_t remaining;
-    std::vector<std::string> errors;
-    std::function<void(std::vector<std::string>)> done;
+    std::vector<ListenerError> errors;
+    std::function<void(std::vector<ListenerError>)> done;
   };
   auto join = std::make_shared<Join>();
   join->remaining = states_.size();
@@ -116,7 +131,7 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot,
   for (auto& st : states_) {
     WorkerState* w = st.get();
     w->worker.post([w, snapshot, join] {
-      std::vector<std::string> errors;
+      std::vector<ListenerError> errors;
       if (!w->draining) {
         // Close listeners the new snapshot no longer names, open the new ones.
         for (auto it = w->acceptors.begin(); it != w->acceptors.end();) {
@@ -134,7 +149,7 @@ void Server::publish(std::shared_ptr<const config::Snapshot> snapshot,
         for (const auto& l : snapshot->listeners) {
           if (w->acceptors.count(ListenerKey{l.address, l.port})) continue;
           std::string err = openListener(*w, l);
-          if (!err.empty()) errors.push_back(err);
+          if (!err.empty()) errors.push_back({l.address, l.port, err});
         }
       }
       w->snapshot = snapshot;

@@ -20,6 +20,13 @@ namespace torii::proxy {
 
 struct WorkerState;
 
+// A listening socket that could not be opened: address, the spec's port, and why.
+struct ListenerError {
+  std::string address;
+  int port = 0;
+  std::string message;
+};
+
 class Server {
  public:
   Server(ProxyOptions opts, int workers);
@@ -28,12 +35,15 @@ class Server {
   void start();
   // Hands `snapshot` to every worker; each opens the listeners it names and closes the others.
   // `done(errors)` runs on a worker thread once every worker has applied it; errors lists listeners
-  // that could not be opened.
+  // that could not be opened (they are tried again on the next publish).
   void publish(std::shared_ptr<const config::Snapshot> snapshot,
-               std::function<void(std::vector<std::string>)> done);
+               std::function<void(std::vector<ListenerError>)> done);
   // Stops accepting, lets in-flight requests finish, then calls `done` (from a worker thread) once
   // every connection is closed or the drain timeout passed.
   void drain(std::function<void()> done);
+  // Runs `fn` on every worker's thread, posted (returns at once). For state the workers own, such
+  // as the inference metrics rounds.
+  void postToWorkers(std::function<void(WorkerState&)> fn);
   void stop();
   std::vector<const Stats*> stats() const;
 

@@ -6,12 +6,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/stats.h"
 #include "config/snapshot.h"
 #include "event/asio.h"
 #include "event/worker.h"
+#include "inference/pool_runtime.h"
 #include "proxy/options.h"
 #include "upstream/conn_pool.h"
 
@@ -23,6 +25,13 @@ struct ListenerKey {
   std::string address;
   int port = 0;  // spec port
   auto operator<=>(const ListenerKey&) const = default;
+};
+
+// A worker's own state for one InferencePool: its picker (with its prefix index) and the latest
+// model-server metrics the main thread posted to it.
+struct InferencePoolState {
+  std::unique_ptr<inference::Scheduler> scheduler;
+  std::shared_ptr<const inference::MetricsRound> metrics;
 };
 
 struct WorkerState {
@@ -44,6 +53,10 @@ struct WorkerState {
   DownstreamConn* conns = nullptr;
   size_t conn_count = 0;
   bool draining = false;
+  // InferencePools by PoolRuntime::id (worker thread only).
+  std::unordered_map<uint64_t, InferencePoolState> inference;
+  // Every worker of the server (this one included), to share prefix-index updates by post().
+  std::vector<WorkerState*> peers;
   uint64_t rng = 0x9E3779B97F4A7C15ull;
   uint64_t rr = 0;
 

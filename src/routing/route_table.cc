@@ -127,7 +127,12 @@ const WeightedBackend* Route::pick(uint32_t random) const {
 }
 
 RouteTable RouteTable::compile(const config::IrListener& listener) {
+  return compile(std::make_shared<const config::IrListener>(listener));
+}
+
+RouteTable RouteTable::compile(std::shared_ptr<const config::IrListener> shared) {
   RouteTable t;
+  const config::IrListener& listener = *shared;
   std::unordered_map<std::string, int> listener_groups;
   for (const auto& vh : listener.vhosts) {
     struct Entry {
@@ -172,7 +177,7 @@ RouteTable RouteTable::compile(const config::IrListener& listener) {
         route.rewrite_re =
             std::make_shared<re2::RE2>(*r.filters.rewrite->path_regex, re2::RE2::Quiet);
       }
-      route.ir = std::make_shared<const config::IrRoute>(r);
+      route.ir = std::shared_ptr<const config::IrRoute>(shared, &r);  // aliasing: no copy
       entries.push_back({std::move(route), &r});
     }
     // Gateway API precedence: exact path, then the longest prefix, then regular expressions

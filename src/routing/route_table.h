@@ -55,7 +55,8 @@ struct Route {
   uint32_t total_weight = 0;
   std::string name;  // "namespace/name" of the HTTPRoute
   // Everything the Translator resolved for this match: filters, per-backend filters, timeouts,
-  // retry (see config/ir.h). Read-only.
+  // retry (see config/ir.h). Read-only. Points into the IrListener the table was compiled from,
+  // and keeps it alive: no copy per match.
   std::shared_ptr<const config::IrRoute> ir;
 
   bool matchesPath(std::string_view request_path) const;
@@ -66,6 +67,9 @@ struct Route {
 
 class RouteTable {
  public:
+  // The routes point into `listener` (Route::ir) and share its ownership.
+  static RouteTable compile(std::shared_ptr<const config::IrListener> listener);
+  // Compiles a copy of `listener`.
   static RouteTable compile(const config::IrListener& listener);
   // `host` is the Host header (a port suffix is ignored, case-insensitive); `path` excludes the
   // query. The first route in precedence order whose path, method, headers and query parameters

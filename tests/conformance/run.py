@@ -54,9 +54,40 @@ def read_claimed(path):
 # HTTPS listeners, HTTP/2 and WebSocket cases under core features (HTTPRouteHTTPSListener is plain
 # "HTTPRoute"), so a gateway that has not implemented TLS yet could never claim HTTPRoute. These
 # are claimed in claimed-features.txt as "capability:NAME", and a test needing an unclaimed one is
-# SKIPped with that reason, exactly like an unclaimed feature.
-def capabilities(test):
+# SKIPped with that reason, exactly like an unclaimed feature. A test that expects an HTTPS or TLS
+# listener to be Programmed needs TLS too: Torii reports such listeners Programmed=False/Pending
+# until it terminates TLS.
+def tls_listeners_expected_programmed(test, corpus):
+    """True when the test expects Programmed=True on a listener its manifests declare HTTPS or
+    TLS: only a data plane that terminates TLS may report that."""
+    expected = []
+    for st in test.get("status") or []:
+        obj = st.get("object") or ""
+        if not obj.startswith("Gateway "):
+            continue
+        for l in (st.get("listeners") or []) + (st.get("listenersExact") or []):
+            for c in l.get("conditions") or []:
+                if c.get("type") == "Programmed" and c.get("status") == "True":
+                    expected.append((obj.split(" ", 1)[1], l.get("name")))
+    if not expected:
+        return False
+    tls = set()
+    for d in corpus.test_documents(test):
+        o = d.obj
+        if o.get("kind") != "Gateway":
+            continue
+        md = o.get("metadata") or {}
+        gw = "%s/%s" % (md.get("namespace", ""), md.get("name", ""))
+        for l in (o.get("spec") or {}).get("listeners") or []:
+            if str(l.get("protocol", "")).upper() in ("HTTPS", "TLS"):
+                tls.add((gw, l.get("name")))
+    return any(e in tls for e in expected)
+
+
+def capabilities(test, corpus=None):
     caps = set()
+    if corpus is not None and tls_listeners_expected_programmed(test, corpus):
+        caps.add("TLS")
     cases = list(test.get("cases") or [])
     for step in test.get("steps") or []:
         if isinstance(step, dict):
@@ -77,13 +108,13 @@ def capabilities(test):
     return caps
 
 
-def skip_reason(test, claimed):
+def skip_reason(test, claimed, corpus=None):
     """Why a test is skipped (first unclaimed feature or capability), or None when it runs."""
     missing = [f for f in test.get("features") or [] if f not in claimed]
     if missing:
         return "%s %s not claimed" % ("feature" if len(missing) == 1 else "features",
                                       ", ".join(missing))
-    caps = sorted(c for c in capabilities(test) if "capability:" + c not in claimed)
+    caps = sorted(c for c in capabilities(test, corpus) if "capability:" + c not in claimed)
     if caps:
         return "needs %s (capability not claimed)" % ", ".join(caps)
     return None
@@ -188,7 +219,7 @@ class Runner:
 
     def run_test(self, test):
         t0 = time.monotonic()
-        reason = skip_reason(test, self.claimed)
+        reason = skip_reason(test, self.claimed, self.corpus)
         if reason:
             return Result(test, SKIP, reason)
         run_if = test.get("runIf") or {}
@@ -418,7 +449,7 @@ def main(argv=None):
     tests = r.corpus.tests
     if args.all:
         r.claimed |= {f for t in tests for f in t.get("features") or []}
-        r.claimed |= {"capability:" + c for t in tests for c in capabilities(t)}
+        r.claimed |= {"capability:" + c for t in tests for c in capabilities(t, r.corpus)}
     wanted = [n.strip() for item in args.test for n in item.split(",") if n.strip()]
     if wanted:
         unknown = [n for n in wanted if r.corpus.test(n) is None]

@@ -21,21 +21,47 @@ def sim_path():
 class LlmSim(_Process):
     """Runs build/torii-llm-sim on 127.0.0.1 and an ephemeral port; waits for /health."""
 
-    def __init__(self, args=(), env=None, ready_timeout=10):
+    def __init__(self, args=(), env=None, ready_timeout=10, host="127.0.0.1", port=None,
+                 model=MODEL):
         super().__init__()
         self.args = list(args)
         self.env = env or {}
         self.ready_timeout = ready_timeout
-        self.port = None
+        self.host = host
+        self.port = port
+        self.model = model
 
     def start(self):
         require_binary(sim_path())
-        self.port = free_port()
+        if self.port is None:
+            self.port = free_port()
         env = dict(os.environ)
         env.update(self.env)
-        cmd = [sim_path(), "--model", MODEL, "--listen", f"127.0.0.1:{self.port}"] + self.args
+        cmd = [sim_path(), "--model", self.model, "--listen", f"{self.host}:{self.port}"] + self.args
         self._spawn(cmd, env=env, prefix="torii-llm-sim-it-")
-        return self._wait_healthy("torii-llm-sim")
+        if self.host == "127.0.0.1":
+            return self._wait_healthy("torii-llm-sim")
+
+        def healthy():
+            if not self.running():
+                raise AssertionError(f"torii-llm-sim exited with {self.proc.returncode}:\n"
+                                     f"{self.log_text()}")
+            try:
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=1)
+                conn.request("GET", "/health")
+                ok = conn.getresponse().status == 200
+                conn.close()
+                return ok
+            except OSError:
+                return False
+
+        try:
+            wait_until(healthy, self.ready_timeout, 0.05, "torii-llm-sim /health")
+        except BaseException:
+            self._kill()
+            self._cleanup()
+            raise
+        return self
 
     def close(self):
         """SIGTERM (bounded wait); fails when the process did not exit 0 or a sanitizer spoke."""
@@ -61,7 +87,7 @@ class LlmSim(_Process):
 
     def post(self, path, doc, timeout=30):
         """POST JSON; returns (status, headers dict lower-cased, parsed body or raw bytes)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             body = doc if isinstance(doc, (bytes, str)) else json.dumps(doc)
             conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -157,6 +158,43 @@ class AddressPoolTest(unittest.TestCase):
             for a in addrs:  # same port, two addresses: both serve
                 with HttpConn(port, host=a) as c:
                     self.assertEqual(c.request("GET", "/", "h").status, 200)
+
+
+class ListenerBindFailureTest(unittest.TestCase):
+    def test_port_in_use_is_reported_then_recovers(self):
+        origin = Origin(name="bind").start()
+        self.addCleanup(origin.stop)
+        busy_port, free = free_port(), free_port()
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", busy_port))
+        blocker.listen(1)
+        cfg = Config().gateway(listeners=[{"name": "busy", "port": busy_port},
+                                          {"name": "ok", "port": free}])
+        cfg.service("svc", [origin.port])
+        cfg.route("r", [rule(["svc"])])
+        with Torii(cfg) as t:
+            def listeners():
+                gw = items_by_key(t.admin_get("/status")[2])[("Gateway", "default", "gw")]
+                return {l["name"]: l for l in gw["status"]["listeners"]}
+            wait_until(lambda: cond(listeners()["busy"]["conditions"], "Programmed")["status"]
+                       == "False", 5, what="busy listener reported")
+            busy = listeners()["busy"]["conditions"]
+            self.assertEqual(cond(busy, "Accepted")["reason"], "PortUnavailable")
+            self.assertEqual(cond(busy, "Programmed")["reason"], "Invalid")
+            self.assertIn(f"127.0.0.1:{busy_port}", cond(busy, "Programmed")["message"])
+            self.assertIn("in use", cond(busy, "Programmed")["message"])
+            ok = listeners()["ok"]["conditions"]
+            self.assertEqual(cond(ok, "Programmed")["status"], "True")
+            # The other listener serves.
+            self.assertEqual(request(free, "GET", "/").status, 200)
+            # Port freed, config touched: the next publish binds it and the status clears.
+            blocker.close()
+            path = os.path.join(t.config_dir, "config.yaml")
+            with open(path, "a") as f:
+                f.write("\n# touched\n")
+            wait_until(lambda: cond(listeners()["busy"]["conditions"], "Programmed")["status"]
+                       == "True", 10, what="busy listener recovered")
+            self.assertEqual(request(busy_port, "GET", "/").status, 200)
 
 
 if __name__ == "__main__":

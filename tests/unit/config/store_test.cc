@@ -36,6 +36,29 @@ TEST(ResourceStore, GenerationAndCreationTimestamp) {
   EXPECT_EQ(metaOf(s.objects()[0]).creation_timestamp, "2020-01-01T00:00:00Z");
 }
 
+TEST(ResourceStore, SameNameInTwoApiGroupsAreTwoObjects) {
+  ResourceStore s;
+  const std::string both = R"(
+apiVersion: llm-d.ai/v1alpha2
+kind: InferenceObjective
+metadata: {name: o, namespace: n}
+spec: {priority: 1, poolRef: {name: p}}
+---
+apiVersion: inference.networking.x-k8s.io/v1alpha2
+kind: InferenceObjective
+metadata: {name: o, namespace: n}
+spec: {priority: 2, poolRef: {name: p}}
+)";
+  for (int i = 0; i < 3; ++i) {
+    s.replace(objs(both), "2026-01-01T00:00:00Z");
+    ASSERT_EQ(s.objects().size(), 2u);
+    EXPECT_EQ(metaOf(s.objects()[0]).generation, 1);
+    EXPECT_EQ(metaOf(s.objects()[1]).generation, 1);
+  }
+  EXPECT_EQ(groupKindOf(s.objects()[0]), "llm-d.ai/InferenceObjective");
+  EXPECT_EQ(kindOf(s.objects()[0]), "InferenceObjective");
+}
+
 TEST(AddressPool, AssignKeepRelease) {
   auto p = AddressPool::parse("127.0.1.0/30");  // hosts .1 and .2
   ASSERT_TRUE(p.ok());

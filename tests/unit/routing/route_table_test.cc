@@ -55,6 +55,20 @@ TEST(RouteTable, PathPrecedenceAndSegments) {
   EXPECT_EQ(clusterOf(t.match("a.example.com", "/apiv1", {})), 3);  // prefix matches whole segments
 }
 
+TEST(RouteTable, RoutesShareTheListenerTheyWereCompiledFrom) {
+  auto l = std::make_shared<config::IrListener>();
+  l->vhosts = {{"*", {route("Exact", "/a", 1), route("PathPrefix", "/", 2)}}};
+  std::shared_ptr<const config::IrListener> shared = l;
+  auto t = RouteTable::compile(shared);
+  const Route* r = t.match("x", "/a", {});
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->ir.get(), &l->vhosts[0].routes[0]);  // no copy per match
+  l.reset();
+  shared.reset();  // the table keeps the listener alive
+  EXPECT_EQ(r->ir->path_value, "/a");
+  EXPECT_EQ(r->ir->backends[0].cluster, 1);
+}
+
 TEST(RouteTable, NoHostNoRoute) {
   config::IrListener l;
   l.vhosts = {{"a.example.com", {route("Exact", "/only", 1)}}};
