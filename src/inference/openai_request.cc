@@ -138,29 +138,6 @@ Err appendMessages(od::value v, std::string& out, const char* not_array_message)
   return {};
 }
 
-// Completions `prompt`: a string, or an array of strings (joined). Token-id arrays contribute
-// nothing (we hash characters, inference.md §3.4).
-Err appendPrompt(od::value v, std::string& out) {
-  od::json_type type;
-  if (auto e = v.type().get(type)) return jsonError(e);
-  if (type == od::json_type::string) {
-    std::string_view s;
-    if (auto e = v.get_string().get(s)) return jsonError(e);
-    out.append(s);
-    return {};
-  }
-  if (type != od::json_type::array) return {};
-  od::array arr;
-  if (auto e = v.get_array().get(arr)) return jsonError(e);
-  for (auto item_result : arr) {
-    od::value item;
-    if (auto e = item_result.get(item)) return jsonError(e);
-    std::string_view s;
-    if (item.get_string().get(s) == simdjson::SUCCESS) out.append(s);
-  }
-  return {};
-}
-
 Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req) {
   od::parser parser;
   od::document doc;
@@ -206,7 +183,9 @@ Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req
         return Failure{"stream must be a boolean"};
       }
     } else if (api == Api::kCompletions && key == "prompt") {
-      if (Err err = appendPrompt(v, req.prompt)) return err;
+      // Completions `prompt`: a string or an array of strings, joined as message content is;
+      // token-id arrays contribute nothing (we hash characters, inference.md §3.4).
+      if (Err err = appendContent(v, req.prompt)) return err;
     } else if (api == Api::kChat && key == "messages") {
       if (Err err = appendMessages(v, req.prompt, "messages must be an array")) return err;
     } else if (api == Api::kResponses && key == "input") {

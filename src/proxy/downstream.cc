@@ -401,13 +401,14 @@ awaitable<void> DownstreamConn::serve() {
         in_begin_ += r.consumed;
         r.consumed = 0;
         bool complete = r.message_complete;
-        if (int64_t(ibody_.size()) > limit) {
-          Stats::inc(w_.stats.inference_rq_body_too_large);
-          keep =
-              co_await localReply(413, "request body larger than the inference pool's limit", true);
-          goto request_done;
-        }
-        while (!complete) {
+        for (;;) {
+          if (int64_t(ibody_.size()) > limit) {
+            Stats::inc(w_.stats.inference_rq_body_too_large);
+            keep = co_await localReply(413, "request body larger than the inference pool's limit",
+                                       true);
+            goto request_done;
+          }
+          if (complete) break;
           if (in_begin_ == in_end_) in_begin_ = in_end_ = 0;
           size_t n = co_await sock_.async_read_some(
               asio::buffer(in_.data() + in_end_, in_.size() - in_end_),
@@ -427,12 +428,6 @@ awaitable<void> DownstreamConn::serve() {
           for (auto piece : parser_.body()) ibody_.append(piece);
           in_begin_ += br.consumed;
           complete = br.message_complete;
-          if (int64_t(ibody_.size()) > limit) {
-            Stats::inc(w_.stats.inference_rq_body_too_large);
-            keep = co_await localReply(413, "request body larger than the inference pool's limit",
-                                       true);
-            goto request_done;
-          }
         }
         idec_ = decideInference(w_, cluster, h, path, ibody_);
         if (idec_.status != 0) {
