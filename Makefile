@@ -53,7 +53,7 @@ bench: build
 	$(PYTHON) bench/http1/run.py
 
 # Inference routing: Torii's endpoint picker vs round-robin vs least-request over 4 vLLM
-# simulators, shared-prefix and ShareGPT-like workloads (~20 min; ARGS=--quick for ~6 min).
+# simulators, shared-prefix and ShareGPT-like workloads (~18 min; ARGS=--quick for ~8 min).
 bench-inference: build
 	$(PYTHON) bench/inference/run.py $(ARGS)
 
