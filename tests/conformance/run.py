@@ -65,7 +65,9 @@ def tls_listeners_expected_programmed(test, corpus):
         obj = st.get("object") or ""
         if not obj.startswith("Gateway "):
             continue
-        for l in (st.get("listeners") or []) + (st.get("listenersExact") or []):
+        listeners = [l for key in ("listeners", "listenersExact")
+                     if isinstance(st.get(key), list) for l in st[key] if isinstance(l, dict)]
+        for l in listeners:
             for c in l.get("conditions") or []:
                 if c.get("type") == "Programmed" and c.get("status") == "True":
                     expected.append((obj.split(" ", 1)[1], l.get("name")))

@@ -178,6 +178,28 @@ class HelpersTest(unittest.TestCase):
         self.assertIsNone(run.skip_reason(t, {"Gateway", "HTTPRoute"}))
         self.assertIn("HTTPRoute", run.skip_reason(t, {"Gateway"}))
 
+    def test_programmed_https_listener_needs_tls(self):
+        class FakeCorpus:
+            def test_documents(self, test):
+                gw_obj = {"kind": "Gateway", "metadata": {"namespace": "ns", "name": "g"},
+                          "spec": {"listeners": [{"name": "https", "protocol": "HTTPS"},
+                                                 {"name": "http", "protocol": "HTTP"}]}}
+                return [corpus.Document("", gw_obj, "x.yaml")]
+
+        def test_for(listener, status="True"):
+            return {"features": ["Gateway"], "status": [
+                {"object": "Gateway ns/g", "listeners": "*"},
+                {"object": "Gateway ns/g", "listenersExact": [
+                    {"name": listener,
+                     "conditions": [{"type": "Programmed", "status": status}]}]}]}
+
+        claimed = {"Gateway"}
+        self.assertIn("TLS", run.skip_reason(test_for("https"), claimed, FakeCorpus()))
+        self.assertIsNone(run.skip_reason(test_for("https", "False"), claimed, FakeCorpus()))
+        self.assertIsNone(run.skip_reason(test_for("http"), claimed, FakeCorpus()))
+        self.assertIsNone(run.skip_reason(test_for("https"), claimed | {"capability:TLS"},
+                                          FakeCorpus()))
+
 
 def gw(listeners=None, conditions=None, addresses=None, generation=1, **status):
     st = {"conditions": conditions or [], "listeners": listeners or [],
