@@ -23,13 +23,13 @@ def sim_hosts(n, base=3):
 class Sims:
     """n simulators on 127.0.3.1..n, one shared port (the pool's targetPort), POD_NAME sim-i."""
 
-    def __init__(self, n, args=(), per_sim_args=None, base=3):
+    def __init__(self, n, args=(), per_sim_args=None, base=3, model=MODEL):
         self.port = free_port()
         self.sims = []
         for i, host in enumerate(sim_hosts(n, base)):
             extra = list(args) + list((per_sim_args or {}).get(i, ()))
             self.sims.append(LlmSim(extra, env={"POD_NAME": f"sim-{i}", "POD_NAMESPACE": NAMESPACE},
-                                    host=host, port=self.port))
+                                    host=host, port=self.port, model=model))
 
     def __enter__(self):
         try:
@@ -174,6 +174,44 @@ class InferenceRoutingTest(unittest.TestCase):
                                      if k.startswith("torii_inference_rq_total")), 202)
                 # Every simulator got some of the 200 independent requests.
                 self.assertEqual(len(pods), 3, pods)
+
+    def test_routing_by_model_across_pools(self):
+        """Two pools serving different models; the route picks the pool by the model name field
+        (X-Gateway-Model-Name, as GIE's body-based-routing sample writes it), and the body's
+        model reaches a server of that pool."""
+        with Sims(2) as llama, Sims(2, base=4, model="qwen") as qwen:
+            port = free_port()
+            cfg = pool_config(port, llama, pool="llama-pool")
+            for i, s in enumerate(qwen.sims):
+                cfg.docs.append({
+                    "apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"name": f"qwen-{i}", "namespace": NAMESPACE,
+                                 "labels": {"app": "qwen"}},
+                    "status": {"podIP": s.host, "phase": "Running"},
+                })
+            cfg.docs.append({
+                "apiVersion": "inference.networking.k8s.io/v1", "kind": "InferencePool",
+                "metadata": {"name": "qwen-pool", "namespace": NAMESPACE},
+                "spec": {"selector": {"matchLabels": {"app": "qwen"}},
+                         "targetPorts": [{"number": qwen.port}]},
+            })
+            cfg.route("by-model", [{
+                "matches": [{"headers": [{"name": "X-Gateway-Model-Name", "value": "qwen"}]}],
+                "backendRefs": [{"group": "inference.networking.k8s.io",
+                                 "kind": "InferencePool", "name": "qwen-pool"}],
+            }])
+            with Torii(cfg):
+                for i in range(10):
+                    st, h, body = post(port, chat_body(f"q{i}", model="qwen"),
+                                       {"X-Gateway-Model-Name": "qwen"})
+                    self.assertEqual(st, 200, body)
+                    self.assertEqual(json.loads(body)["model"], "qwen")
+                    st, h, body = post(port, chat_body(f"l{i}"))
+                    self.assertEqual(st, 200, body)
+                    self.assertEqual(json.loads(body)["model"], MODEL)
+                # A model a pool does not serve is the model server's 404, passed through.
+                st, _, body = post(port, chat_body("x", model="qwen"))
+                self.assertEqual(st, 404, body)
 
     def test_prefix_affinity_across_workers(self):
         with Sims(3, ["--max-model-len", "16384"]) as sims:
