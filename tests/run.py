@@ -103,6 +103,26 @@ def run_script(label, argv):
     return passed, failed, skipped
 
 
+def run_unittest(label, directory, pattern):
+    """Python unittest discovery (the runners' own self-tests): counts from its summary."""
+    argv = [sys.executable, "-m", "unittest", "discover", "-s", directory, "-p", pattern]
+    print(f"[{label}] {' '.join(argv)}", flush=True)
+    proc = subprocess.run(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    for line in proc.stdout.splitlines():
+        print(f"[{label}] {line}")
+    ran = re.search(r"^Ran (\d+) tests?", proc.stdout, re.M)
+    if not ran:
+        print(f"[{label}] FAIL: no summary (exit {proc.returncode})")
+        return 0, 1, 0
+    total = int(ran.group(1))
+    bad = sum(int(n) for n in re.findall(r"(?:failures|errors)=(\d+)", proc.stdout))
+    skipped = sum(int(n) for n in re.findall(r"skipped=(\d+)", proc.stdout))
+    if proc.returncode != 0 and bad == 0:
+        bad = 1
+    return total - bad - skipped, bad, skipped
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", help="comma-separated stages: " + ",".join(STAGES))
@@ -128,7 +148,11 @@ def main():
             r = run_script("integration-asan", [sys.executable, "tests/integration/run.py",
                                                 "--build", os.path.join(ROOT, "build-asan")])
         else:
-            r = run_script("conformance", [sys.executable, "tests/conformance/run.py"])
+            # The runner's own self-tests (status matching, traffic checks, skip rules), then the
+            # corpus.
+            a = run_unittest("conformance", "tests/conformance", "test_*.py")
+            b = run_script("conformance", [sys.executable, "tests/conformance/run.py"])
+            r = tuple(x + y for x, y in zip(a, b))
         per_stage.append((stage, r, time.time() - start))
         for i in range(3):
             totals[i] += r[i]
