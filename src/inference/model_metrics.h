@@ -5,6 +5,7 @@
 // extractMetrics is pure: the scraper (main thread) calls it on each scrape and stamps
 // `updated_ms` and `inflight_at_scrape` itself. The resulting EndpointMetrics is immutable once
 // published to workers.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,13 @@ enum class Engine { kVllm, kSglang, kTrtllmServe, kTritonTrtllm, kTriton };
 // values); nullopt for anything else.
 std::optional<Engine> engineFromName(std::string_view name);
 std::string_view engineName(Engine engine);
+
+// Steady-clock milliseconds: the time base of EndpointMetrics::updated_ms and PickInput::now_ms.
+inline int64_t steadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 struct EndpointMetrics {
   bool ok = false;                 // last scrape parsed

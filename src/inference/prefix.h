@@ -15,6 +15,7 @@ struct PrefixConfig {
   size_t block_chars = 64;
   size_t max_blocks = 256;
   size_t lru_capacity = 31250;
+  bool operator==(const PrefixConfig&) const = default;
 };
 
 // h0 = XXH64(model || block0), h_i = XXH64(block_i || LE64(h_{i-1})); trailing partial block

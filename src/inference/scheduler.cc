@@ -110,6 +110,21 @@ PickResult Scheduler::pick(std::span<const Candidate> candidates, const PickInpu
   result.outcome = PickResult::Outcome::kOk;
   SplitMix rng{random};
 
+  // A request without a model (no body, GET /v1/models, …) has nothing to score, whatever the
+  // policy: the least-loaded endpoint (the gateway's in-flight count plus the server's last
+  // reported queue), ties broken at random.
+  if (input.model.empty()) {
+    scores_.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const Candidate& c = candidates[i];
+      double q = double(std::max<int64_t>(0, c.inflight));
+      if (c.metrics && c.metrics->ok) q += sane(c.metrics->waiting);
+      scores_[i] = -q;
+    }
+    rankDescending(scores_, rng, ranked_, result.order);
+    return result;
+  }
+
   switch (config_.policy) {
     case SchedulerConfig::Policy::kRoundRobin: {
       uint32_t start = uint32_t(rr_next_++ % n);

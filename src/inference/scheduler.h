@@ -23,6 +23,7 @@ struct SchedulerConfig {
   double queue_threshold = 5, kv_threshold = 0.8;
   int64_t staleness_ms = 200;
   PrefixConfig prefix;
+  bool operator==(const SchedulerConfig&) const = default;
 };
 
 struct Candidate {
@@ -32,7 +33,7 @@ struct Candidate {
 };
 
 struct PickInput {
-  std::string_view model;
+  std::string_view model;  // after rewrites; "" = no model: least-loaded order
   std::span<const uint64_t> prefix_hashes;
   int priority = 0;
   int64_t now_ms = 0;

@@ -27,12 +27,6 @@ Scraper::Scraper(asio::io_context& io, Publish publish)
 
 Scraper::~Scraper() { stop(); }
 
-int64_t Scraper::nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 void Scraper::stop() { state_->stopped = true; }
 
 void Scraper::sync(const Registry& registry) {
@@ -180,7 +174,7 @@ awaitable<void> Scraper::endpointLoop(std::shared_ptr<State> st, std::weak_ptr<P
         }
       }
       if (ok) {
-        m.updated_ms = nowMs();
+        m.updated_ms = steadyNowMs();
         m.inflight_at_scrape = ep->inflight.load(std::memory_order_relaxed);
         rt->metrics.by_key[key] = std::move(m);
         failures_logged = 0;

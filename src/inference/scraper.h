@@ -26,8 +26,6 @@ class Scraper {
   // Ends every loop (at shutdown).
   void stop();
 
-  static int64_t nowMs();
-
  private:
   struct State;
   awaitable<void> endpointLoop(std::shared_ptr<State> st, std::weak_ptr<PoolRuntime> pool,

@@ -14,27 +14,12 @@ namespace {
 
 using inference::SchedulerConfig;
 
-bool sameConfig(const SchedulerConfig& a, const SchedulerConfig& b) {
-  return a.policy == b.policy && a.w_queue == b.w_queue && a.w_kv == b.w_kv &&
-         a.w_prefix == b.w_prefix && a.w_lora == b.w_lora &&
-         a.queue_threshold == b.queue_threshold && a.kv_threshold == b.kv_threshold &&
-         a.staleness_ms == b.staleness_ms && a.prefix.block_chars == b.prefix.block_chars &&
-         a.prefix.max_blocks == b.prefix.max_blocks &&
-         a.prefix.lru_capacity == b.prefix.lru_capacity;
-}
-
 InferencePoolState& poolState(WorkerState& w, const inference::PoolView& v) {
   InferencePoolState& st = w.inference[v.runtime->id];
-  if (!st.scheduler || !sameConfig(st.scheduler->config(), v.scheduler)) {
+  if (!st.scheduler || !(st.scheduler->config() == v.scheduler)) {
     st.scheduler = std::make_unique<inference::Scheduler>(v.scheduler);
   }
   return st;
-}
-
-int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 // The value of the first of `names` present in `h`, removing all of them.
@@ -128,9 +113,8 @@ InferenceDecision decideInference(WorkerState& w, const config::Cluster& cluster
 
   // Candidates: every endpoint of the pool with its latest scraped signals and the gateway's own
   // in-flight count.
-  const size_t n = view.endpoints.size();
   std::vector<inference::Candidate> cands;
-  cands.reserve(n);
+  cands.reserve(view.endpoints.size());
   for (const auto& e : view.endpoints) {
     const inference::EndpointMetrics* m = nullptr;
     if (st.metrics) {
@@ -139,50 +123,16 @@ InferenceDecision decideInference(WorkerState& w, const config::Cluster& cluster
     }
     cands.push_back({e->key, m, e->inflight.load(std::memory_order_relaxed)});
   }
-  const int64_t now = steadyMs();
-  if (n == 0) {
-    d.status = 503;
-    d.message = "no endpoint in inference pool " + ip.name;
-    d.extra_headers = "x-llm-d-request-dropped-reason: rejected-no-endpoints\r\n";
-    return d;
-  }
-
-  if (d.model.empty()) {
-    // No model to score for: the least-loaded endpoint (gateway in-flight plus the model server's
-    // queue), ties broken at random.
-    if (d.priority < 0 && inference::poolSaturated(cands, view.scheduler, now)) {
-      d.status = 429;
-      d.message = "inference pool " + ip.name + " is saturated: request shed";
-      d.extra_headers = "x-llm-d-request-dropped-reason: rejected-saturated\r\n";
-      return d;
-    }
-    std::vector<std::pair<double, uint32_t>> load;
-    load.reserve(n);
-    for (uint32_t i = 0; i < n; ++i) {
-      double q = double(cands[i].inflight);
-      if (cands[i].metrics && cands[i].metrics->ok) q += cands[i].metrics->waiting;
-      load.push_back({q, i});
-    }
-    uint64_t seed = w.random();
-    for (size_t i = n; i > 1; --i) {
-      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-      std::swap(load[i - 1], load[(seed >> 33) % i]);
-    }
-    std::stable_sort(load.begin(), load.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& l : load) d.order.push_back(l.second);
-    return d;
-  }
-
   const SchedulerConfig& cfg = st.scheduler->config();
-  if (cfg.policy == SchedulerConfig::Policy::kScored && cfg.w_prefix > 0 && !req.prompt.empty()) {
+  if (cfg.policy == SchedulerConfig::Policy::kScored && cfg.w_prefix > 0 && !d.model.empty() &&
+      !req.prompt.empty()) {
     d.prefix_hashes = inference::prefixHashes(d.model, req.prompt, cfg.prefix);
   }
   inference::PickInput in;
   in.model = d.model;
   in.prefix_hashes = d.prefix_hashes;
   in.priority = d.priority;
-  in.now_ms = now;
+  in.now_ms = inference::steadyNowMs();
   inference::PickResult res = st.scheduler->pick(cands, in, w.random());
   switch (res.outcome) {
     case inference::PickResult::Outcome::kShed:
@@ -192,7 +142,7 @@ InferenceDecision decideInference(WorkerState& w, const config::Cluster& cluster
       return d;
     case inference::PickResult::Outcome::kNoEndpoint:
       d.status = 503;
-      d.message = "no endpoint in inference pool " + ip.name + " can serve the request";
+      d.message = "no endpoint in inference pool " + ip.name;
       d.extra_headers = "x-llm-d-request-dropped-reason: rejected-no-endpoints\r\n";
       return d;
     case inference::PickResult::Outcome::kOk:

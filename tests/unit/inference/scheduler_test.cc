@@ -281,5 +281,19 @@ TEST(Scheduler, NonFiniteMetricsDoNotBreakOrdering) {
   EXPECT_FALSE(poolSaturated(one, SchedulerConfig{}, kNow));
 }
 
+// No model: least loaded first (in-flight plus reported queue), whatever the policy.
+TEST(Scheduler, RequestWithoutModelGoesLeastLoaded) {
+  EndpointMetrics a = metrics(4, 0), b = metrics(0, 0.9), c = metrics(1, 0);
+  std::vector<Candidate> cands = {{1, &a, 0}, {2, &b, 3}, {3, &c, 1}, {4, nullptr, 0}};
+  for (auto policy : {SchedulerConfig::Policy::kScored, SchedulerConfig::Policy::kRoundRobin}) {
+    SchedulerConfig cfg;
+    cfg.policy = policy;
+    Scheduler s(cfg);
+    auto r = s.pick(cands, input(""), 7);
+    ASSERT_EQ(r.outcome, PickResult::Outcome::kOk);
+    EXPECT_EQ(r.order, (Order{3, 2, 1, 0}));  // loads 4, 3, 2, 0
+  }
+}
+
 }  // namespace
 }  // namespace torii::inference
