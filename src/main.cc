@@ -63,6 +63,7 @@ void usage(FILE* f) {
       "60s)\n"
       "  --upstream-max-requests N       requests per upstream connection (default 10000)\n"
       "  --max-connections N             downstream connections per worker (default 16384)\n"
+      "  --no-connection-balance         keep each connection on the worker the kernel gave it to\n"
       "  --max-request-headers-size N    request line plus headers, bytes (default 61440, 431)\n"
       "  --max-headers N                 request header fields (default 100, 431)\n"
       "  --drain-timeout DUR             on SIGTERM/SIGINT, wait this long for requests (default "
@@ -163,6 +164,8 @@ bool parseArgs(int argc, char** argv, Args* a) {
         return false;
       }
       log::setLevel(lv);
+    } else if (flag == "--no-connection-balance") {
+      a->opts.balance_connections = false;
     } else if (flag == "--access-log") {
       a->opts.access_log = true;
     } else if (flag == "--request-headers-timeout") {

@@ -29,6 +29,14 @@ std::string renderPrometheus(const std::vector<const Stats*>& shards) {
       "# HELP torii_upstream_cx_active Open upstream connections\n# TYPE torii_upstream_cx_active "
       "gauge\ntorii_upstream_cx_active {}\n",
       ucx);
+  // Per worker (one shard per worker, in worker order): shows how evenly connections are spread.
+  out +=
+      "# HELP torii_worker_downstream_cx_active Open downstream connections per worker\n"
+      "# TYPE torii_worker_downstream_cx_active gauge\n";
+  for (size_t i = 0; i < shards.size(); ++i) {
+    out += fmt::format("torii_worker_downstream_cx_active{{worker=\"{}\"}} {}\n", i,
+                       shards[i]->downstream_cx_active.load(std::memory_order_relaxed));
+  }
   return out;
 }
 

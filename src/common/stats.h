@@ -13,6 +13,7 @@ namespace torii {
 #define TORII_COUNTERS(X) \
   X(downstream_cx_total, "Downstream connections accepted") \
   X(downstream_cx_overflow, "Downstream connections closed at once: per-worker limit reached") \
+  X(downstream_cx_rebalanced, "Downstream connections accepted by this worker and handed to a less loaded one") \
   X(downstream_rq_total, "Requests received") \
   X(downstream_rq_bad, "Malformed or disallowed requests answered with a 4xx/5xx by the codec") \
   X(downstream_rq_header_timeout, "Requests whose head did not arrive in time (408)") \

@@ -138,6 +138,7 @@ DownstreamConn::DownstreamConn(WorkerState& w, tcp::socket sock, ListenerKey key
   if (next) next->prev = this;
   w_.conns = this;
   ++w_.conn_count;
+  w_.load.fetch_add(1, std::memory_order_relaxed);
   Stats::add(w_.stats.downstream_cx_active, 1);
   boost::system::error_code ec;
   auto ep = sock_.remote_endpoint(ec);
@@ -153,6 +154,7 @@ DownstreamConn::~DownstreamConn() {
     w_.conns = next;
   if (next) next->prev = prev;
   --w_.conn_count;
+  w_.load.fetch_sub(1, std::memory_order_relaxed);
   Stats::add(w_.stats.downstream_cx_active, -1);
 }
 

@@ -2,6 +2,7 @@
 // Everything one worker owns for proxying: its snapshot pointer, listeners, connection list,
 // upstream pool and stats shard. Touched only on the worker's thread (except `stats`, read by the
 // admin thread through relaxed atomics).
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -52,6 +53,9 @@ struct WorkerState {
   // Intrusive list of live connections, scanned by the tick for deadlines and on drain.
   DownstreamConn* conns = nullptr;
   size_t conn_count = 0;
+  // conn_count plus connections handed to this worker and not yet started: read by the other
+  // workers' accept loops to balance connections (relaxed: a hint, not a lock).
+  std::atomic<uint32_t> load{0};
   bool draining = false;
   // InferencePools by PoolRuntime::id (worker thread only).
   std::unordered_map<uint64_t, InferencePoolState> inference;

@@ -7,7 +7,8 @@ import time
 import unittest
 
 from harness import (Config, HttpConn, Torii, build_request, connect_refused, free_port,
-                     pattern_chunks, pattern_digest, request, rule, simple_config, wait_until)
+                     parse_metrics, pattern_chunks, pattern_digest, request, rule, simple_config,
+                     wait_until)
 from origins import Origin
 
 
@@ -380,6 +381,55 @@ class WorkersTest(unittest.TestCase):
             t.join(60)
         self.assertEqual(errors, [])
         self.assertGreaterEqual(self.origin.request_count(), 160)
+
+
+class ConnectionBalanceTest(unittest.TestCase):
+    """SO_REUSEPORT hashes connections onto workers unevenly; a worker holding more than the least
+    loaded one plus one hands a newly accepted connection over, so the split stays within 2."""
+
+    N = 100
+
+    @classmethod
+    def setUpClass(cls):
+        cls.origin = start_origin(cls, name="balance")
+
+    def open_connections(self, torii):
+        conns = []
+        for i in range(self.N):
+            c = HttpConn(torii.port)
+            self.addCleanup(c.close)
+            # One request each, so every connection is accepted and placed before the next opens.
+            self.assertEqual(c.request("GET", f"/balance/{i}").status, 200)
+            conns.append(c)
+        return conns
+
+    def worker_gauges(self, torii):
+        status, _, body = torii.admin_get("/metrics")
+        self.assertEqual(status, 200)
+        m = parse_metrics(body.decode())
+        per_worker = [m[f'torii_worker_downstream_cx_active{{worker="{w}"}}'] for w in (0, 1)]
+        return per_worker, m["torii_downstream_cx_rebalanced"]
+
+    def test_connections_are_spread_evenly_and_moved_ones_keep_working(self):
+        torii = Torii(simple_config(free_port(), [self.origin.port]), workers=2).start()
+        self.addCleanup(torii.close)
+        conns = self.open_connections(torii)
+        (w0, w1), moved = self.worker_gauges(torii)
+        self.assertEqual(w0 + w1, self.N)
+        self.assertLessEqual(abs(w0 - w1), 2, f"workers hold {w0} and {w1} connections")
+        # Every connection, moved or not, still serves requests on its worker.
+        for i, c in enumerate(conns):
+            r = c.request("GET", f"/again/{i}")
+            self.assertEqual((r.status, r.json()["path"]), (200, f"/again/{i}"))
+        self.assertGreaterEqual(moved, 0)
+
+    def test_no_connection_balance_leaves_the_kernel_choice(self):
+        torii = Torii(simple_config(free_port(), [self.origin.port]), workers=2,
+                      args=["--no-connection-balance"]).start()
+        self.addCleanup(torii.close)
+        self.open_connections(torii)
+        (w0, w1), moved = self.worker_gauges(torii)
+        self.assertEqual((w0 + w1, moved), (self.N, 0))
 
 
 class ConcurrencyTest(unittest.TestCase):
