@@ -27,7 +27,7 @@ struct ProxyOptions {
   size_t client_buffer_size = 16 * 1024;
   size_t upstream_buffer_size = 64 * 1024;
   bool access_log = false;
-  // Even out downstream connections across workers (see acceptLoop in server.cc).
+  // Even out downstream connections across workers (rebalanceTarget in server.cc).
   bool balance_connections = true;
 };
 

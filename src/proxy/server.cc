@@ -41,7 +41,7 @@ void handOver(WorkerState& from, WorkerState& to, tcp::socket& sock, const Liste
   auto protocol = sock.local_endpoint(ec).protocol();
   if (ec) return startOn(from, std::move(sock), key);
   int fd = sock.release(ec);
-  if (ec) return;  // released nothing: the socket was closed under us
+  if (ec) return;  // still owned by `sock`, which closes it
   to.load.fetch_add(1, std::memory_order_relaxed);
   Stats::inc(from.stats.downstream_cx_rebalanced);
   to.worker.post([&to, fd, protocol, key] {
