@@ -34,7 +34,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +44,8 @@ from typing import Callable
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+sys.path.insert(0, str(HERE.parent / "lib"))
+from proc import Proc as BaseProc, cpu_ticks, interrupt_on_sigterm  # noqa: E402  (bench/lib)
 LUA_REPORT = HERE / "wrk_report.lua"
 
 SIZES = {"0": 0, "1k": 1024, "64k": 65536}  # --sizes names -> body bytes
@@ -147,21 +148,6 @@ def process_tree(root: int) -> list[int]:
     return out
 
 
-def cpu_ticks(pids: list[int]) -> dict[int, int]:
-    """utime+stime (clock ticks) per pid; /proc/PID/stat of a thread-group leader covers all its
-    threads."""
-    out = {}
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                data = f.read()
-        except OSError:
-            continue
-        rest = data[data.rfind(b")") + 2:].split()
-        out[pid] = int(rest[11]) + int(rest[12])  # fields 14 (utime) and 15 (stime)
-    return out
-
-
 def cpu_delta_seconds(before: dict[int, int], after: dict[int, int]) -> float:
     # A process that appeared during the run counts from zero; one that vanished is lost (rare:
     # none of the peers forks during a run).
@@ -217,42 +203,12 @@ def pss_kib(pids: list[int]) -> int | None:
 # Processes we start. Each has its own directory; output goes to files there.
 
 
-class Proc:
+class Proc(BaseProc):
     def __init__(self, name: str, argv: list[str], workdir: Path):
-        self.name = name
-        self.workdir = workdir
-        self.log_path = workdir / f"{name}.out"
-        self._log = open(self.log_path, "wb")
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
-                                      stderr=subprocess.STDOUT, cwd=workdir)
-        self.pid = self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
+        super().__init__(name, argv, workdir, log_suffix=".out")
 
     def pids(self) -> list[int]:
         return process_tree(self.pid) if self.alive() else []
-
-    def log_tail(self, n: int = 20) -> str:
-        try:
-            lines = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return ""
-        return "\n".join(lines[-n:])
-
-    def stop(self):
-        """SIGTERM the pid we started (nginx master stops its own workers), bounded wait, then
-        SIGKILL that same pid."""
-        if self.popen.poll() is None:
-            try:
-                self.popen.send_signal(signal.SIGTERM)
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        self._log.close()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -871,13 +827,9 @@ def parse_args(argv=None):
     return args
 
 
-def _sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _sigterm)
+    interrupt_on_sigterm()
 
     for tool in ("wrk", "nginx"):
         if shutil.which(tool) is None:

@@ -60,7 +60,6 @@ import json
 import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -71,6 +70,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "lib"))
+from proc import Proc, cpu_ticks, interrupt_on_sigterm  # noqa: E402  (bench/lib)
 import workloads  # noqa: E402
 
 POOL_POLICIES = ("scored", "round-robin", "least-request")
@@ -128,55 +129,14 @@ def http_status(host: str, port: int, path: str, timeout: float = 1.0) -> int | 
         c.close()
 
 
-def cpu_ticks(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                data = f.read()
-        except OSError:
-            continue
-        rest = data[data.rfind(b")") + 2:].split()
-        total += int(rest[11]) + int(rest[12])
-    return total
+def total_ticks(pids: list[int]) -> int:
+    return sum(cpu_ticks(pids).values())
 
 
 def system_busy_ticks() -> int:
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return v[0] + v[1] + v[2]  # user, nice, system
-
-
-class Proc:
-    def __init__(self, name: str, argv: list[str], workdir: Path, env: dict | None = None):
-        self.name = name
-        self.log_path = workdir / f"{name}.log"
-        self._log = open(self.log_path, "wb")
-        full_env = dict(os.environ, **(env or {}))
-        self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log,
-                                      stderr=subprocess.STDOUT, cwd=workdir, env=full_env)
-        self.pid = self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def log_tail(self, n: int = 15) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
-
-    def stop(self):
-        if self.popen.poll() is None:
-            try:
-                self.popen.send_signal(signal.SIGTERM)
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-        self._log.close()
 
 
 def wait_until(what: str, cond, timeout: float, procs: list[Proc]):
@@ -378,7 +338,7 @@ def run_policy(args, workdir: Path, workload: str, wfile: Path, policy: str) -> 
                              "cache_hit_ratio": w["cache_hit_ratio"]}
         misses = 0
         for k, rate in enumerate(rates):
-            t_sys0, t_ours0, t_gw0 = system_busy_ticks(), cpu_ticks(pids), cpu_ticks(pids[-1:])
+            t_sys0, t_ours0, t_gw0 = system_busy_ticks(), total_ticks(pids), total_ticks(pids[-1:])
             wall0 = time.monotonic()
             rec = args.records_dir / f"{workload}-{policy}-{rate:g}.jsonl" \
                 if args.records_dir else None
@@ -386,10 +346,10 @@ def run_policy(args, workdir: Path, workload: str, wfile: Path, policy: str) -> 
                          rec)
             wall = time.monotonic() - wall0
             offset = r["next_offset"]
-            ours = (cpu_ticks(pids) - t_ours0) / CLK_TCK + r.get("generator_cpu_s", 0)
+            ours = (total_ticks(pids) - t_ours0) / CLK_TCK + r.get("generator_cpu_s", 0)
             busy = (system_busy_ticks() - t_sys0) / CLK_TCK
             r["other_cpus"] = round(max(0.0, busy - ours) / wall, 2)
-            r["gateway_cpus"] = round((cpu_ticks(pids[-1:]) - t_gw0) / CLK_TCK / wall, 2) \
+            r["gateway_cpus"] = round((total_ticks(pids[-1:]) - t_gw0) / CLK_TCK / wall, 2) \
                 if torii else None
             r["meets_slo"] = rung_meets_slo(r)
             res["rungs"].append(r)
@@ -561,13 +521,9 @@ def parse_args(argv=None):
     return a
 
 
-def _sigterm(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _sigterm)
+    interrupt_on_sigterm()
     needed = [args.sim_bin, args.load_bin]
     if any(p != "direct" for p in args.policies):
         needed.append(args.torii_bin)

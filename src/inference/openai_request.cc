@@ -36,6 +36,19 @@ using Err = std::optional<Failure>;
 
 Err jsonError(simdjson::error_code) { return Failure{kInvalidJson}; }
 
+// Calls fn(key, value) for each field of `obj`; stops at the first error, the reader's or fn's.
+template <class Fn>
+Err forEachField(od::object& obj, Fn&& fn) {
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return jsonError(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return jsonError(e);
+    if (Err err = fn(key, field.value())) return err;
+  }
+  return {};
+}
+
 // Appends the text of a message `content`: a string, or an array of parts of which those with a
 // "text" string (types text / input_text / output_text; images and audio are skipped) are joined.
 // null or other types add nothing.
@@ -67,21 +80,17 @@ Err appendContent(od::value v, std::string& out) {
     if (auto e = part.get_object().get(obj)) return jsonError(e);
     std::string text;
     bool is_text = true;  // a part without "type" but with "text" counts as text
-    for (auto field_result : obj) {
-      od::field field;
-      if (auto e = std::move(field_result).get(field)) return jsonError(e);
-      std::string_view key;
-      if (auto e = field.unescaped_key().get(key)) return jsonError(e);
-      od::value fv = field.value();
+    Err err = forEachField(obj, [&](std::string_view key, od::value fv) -> Err {
+      std::string_view s;
       if (key == "text") {
-        std::string_view s;
         if (fv.get_string().get(s) == simdjson::SUCCESS) text.assign(s);
       } else if (key == "type") {
-        std::string_view s;
         if (fv.get_string().get(s) == simdjson::SUCCESS)
           is_text = s == "text" || s == "input_text" || s == "output_text";
       }
-    }
+      return {};
+    });
+    if (err) return err;
     if (is_text) out.append(text);
   }
   return {};
@@ -102,12 +111,7 @@ Err appendMessage(od::value v, std::string& out) {
   if (auto e = v.get_object().get(obj)) return jsonError(e);
   std::string role, content;
   bool has_content = false;
-  for (auto field_result : obj) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) return jsonError(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return jsonError(e);
-    od::value fv = field.value();
+  Err err = forEachField(obj, [&](std::string_view key, od::value fv) -> Err {
     if (key == "role") {
       std::string_view s;
       if (fv.get_string().get(s) != simdjson::SUCCESS)
@@ -115,9 +119,11 @@ Err appendMessage(od::value v, std::string& out) {
       role.assign(s);
     } else if (key == "content") {
       has_content = true;
-      if (Err err = appendContent(fv, content)) return err;
+      return appendContent(fv, content);
     }
-  }
+    return {};
+  });
+  if (err) return err;
   if (role.empty() && !has_content) return {};  // e.g. a function_call item in responses input
   out += "<|";
   out += role;
@@ -149,12 +155,7 @@ Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req
   }
   bool seen_model = false;
   std::string instructions, input;
-  for (auto field_result : root) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) return jsonError(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return jsonError(e);
-    od::value v = field.value();
+  Err err = forEachField(root, [&](std::string_view key, od::value v) -> Err {
     if (key == "model") {
       // Different JSON parsers keep the first or the last duplicate: refuse rather than route by
       // one value while the model server reads the other.
@@ -185,9 +186,9 @@ Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req
     } else if (api == Api::kCompletions && key == "prompt") {
       // Completions `prompt`: a string or an array of strings, joined as message content is;
       // token-id arrays contribute nothing (we hash characters, inference.md §3.4).
-      if (Err err = appendContent(v, req.prompt)) return err;
+      return appendContent(v, req.prompt);
     } else if (api == Api::kChat && key == "messages") {
-      if (Err err = appendMessages(v, req.prompt, "messages must be an array")) return err;
+      return appendMessages(v, req.prompt, "messages must be an array");
     } else if (api == Api::kResponses && key == "input") {
       od::json_type type;
       if (auto e = v.type().get(type)) return jsonError(e);
@@ -196,7 +197,7 @@ Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req
         if (auto e = v.get_string().get(s)) return jsonError(e);
         input.assign(s);
       } else if (type == od::json_type::array) {
-        if (Err err = appendMessages(v, input, "input must be a string or an array")) return err;
+        return appendMessages(v, input, "input must be a string or an array");
       } else {
         return Failure{"input must be a string or an array"};
       }
@@ -204,7 +205,9 @@ Err parseInto(Api api, const simdjson::padded_string& padded, OpenAiRequest& req
       std::string_view s;
       if (v.get_string().get(s) == simdjson::SUCCESS) instructions.assign(s);
     }
-  }
+    return {};
+  });
+  if (err) return err;
   // Anything after the root object is malformed JSON.
   if (doc.current_location().error() == simdjson::SUCCESS) return Failure{kInvalidJson};
   if (api == Api::kResponses) {
