@@ -50,7 +50,7 @@ bench: build
 	cmake -DTORII_BUILD_BENCH=ON $(BUILD) >/dev/null && cmake --build $(BUILD) --target micro_bench
 	$(BUILD)/micro_bench
 	$(PYTHON) bench/translate/run.py
-	$(PYTHON) bench/http1/run.py --rounds 5 --duration 5
+	$(PYTHON) bench/http1/run.py --rounds 7 --duration 5
 
 # Inference routing: Torii's endpoint picker vs round-robin vs least-request over 4 vLLM
 # simulators, shared-prefix and ShareGPT-like workloads (~18 min; ARGS=--quick for ~8 min).

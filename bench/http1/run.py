@@ -9,6 +9,14 @@ connections for a fixed time, after a short warm-up. wrk is also pointed straigh
 ("direct"). The order inside a point is direct, torii, nginx, haproxy, so that every proxy sees
 similar conditions; with `--rounds R` the order rotates each round and the median round is reported.
 
+With fewer proxy workers than CPUs, the harness (wrk and the origin) is pinned to the CPUs the
+workers do not need (`--pin-harness auto`, the default; on two cores: CPU 1 at 1 worker). Unpinned,
+the scheduler sometimes puts wrk or the origin on the proxy's CPU for part of a round. Pinning
+narrowed the spread of the paired Torii/nginx req/s ratio at 1 KiB, 1 worker (0.97-1.01 over five
+rounds of a manual A/B), but slow rounds caused by the shared host remain: in full 9-round runs the
+ratio at 0 B, 1 worker still ranged 0.75-1.37. Proxies are never pinned. At as many workers as CPUs
+nothing is pinned (there is no spare CPU): those points keep the host's scheduling noise.
+
 For each proxy it records requests/s, p50 and p99 latency (wrk `--latency` histogram, via a small Lua
 `done()` hook), peak RSS (VmHWM summed over the proxy's processes), idle RSS (VmRSS summed, read after
 the proxy is ready and before any request), and requests per CPU-second (utime+stime from
@@ -471,12 +479,40 @@ def start_proxy(kind: str, root: Path, workers: int, origin_port: int, args) -> 
 # wrk.
 
 
-def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int) -> dict:
+def harness_cpus(mode: str, workers: int) -> set[int] | None:
+    """The CPUs wrk and the origin are pinned to at a point with `workers` proxy workers, or None
+    for unpinned: `auto` pins to the CPUs beyond the first `workers` when there are any, `on` also
+    pins (to the last CPU) when there are not, `off` never pins."""
+    allowed = sorted(os.sched_getaffinity(0))
+    if mode == "off" or len(allowed) < 2:
+        return None
+    if workers < len(allowed):
+        return set(allowed[workers:])
+    return {allowed[-1]} if mode == "on" else None
+
+
+def pin(pids: list[int], cpus: set[int] | None):
+    """Sets the CPU affinity of `pids` (None: every CPU this script may use)."""
+    target = cpus if cpus is not None else os.sched_getaffinity(0)
+    for pid in pids:
+        try:
+            os.sched_setaffinity(pid, target)
+        except OSError:
+            pass  # exited meanwhile
+
+
+def cpu_list(cpus: set[int] | None) -> str:
+    return ",".join(str(c) for c in sorted(cpus)) if cpus else "none"
+
+
+def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int,
+            cpus: set[int] | None = None) -> dict:
     # wrk takes whole seconds only.
     argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency", "--timeout", "5s",
             "-s", str(LUA_REPORT), f"http://127.0.0.1:{port}{path}"]
     try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60,
+                             preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
     except subprocess.TimeoutExpired:
         raise BenchError("wrk did not finish") from None
     for line in out.stdout.splitlines():
@@ -486,7 +522,8 @@ def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int) -> dic
     raise BenchError(f"wrk failed (rc {out.returncode}): {msg}")
 
 
-def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
+def measure(kind: str, running: Running, origin: Proc, size: int, args,
+            cpus: set[int] | None = None) -> dict:
     path = f"/b{size}"
     if not http_ok(running.port, path, size):
         try:
@@ -496,7 +533,7 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
             got = str(e)
         raise BenchError(f"check GET {path}: expected 200 with {size} bytes, got {got}")
     if args.warmup > 0:
-        run_wrk(running.port, path, args.connections, args.warmup, args.wrk_threads)
+        run_wrk(running.port, path, args.connections, args.warmup, args.wrk_threads, cpus)
 
     proxy_pids = running.proc.pids() if running.proc else []
     origin_pids = origin.pids()
@@ -505,7 +542,7 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
     sys_before = system_cpu()
     wrk_before = children_cpu_seconds()  # wrk is the only child reaped during the run
     t0 = time.monotonic()
-    wrk = run_wrk(running.port, path, args.connections, args.duration, args.wrk_threads)
+    wrk = run_wrk(running.port, path, args.connections, args.duration, args.wrk_threads, cpus)
     wall = time.monotonic() - t0
     wrk_cpu = children_cpu_seconds() - wrk_before
     sys_after = system_cpu()
@@ -528,6 +565,7 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args) -> dict:
         "wall_seconds": wall,
         "origin_cpu_seconds": cpu_delta_seconds(origin_before, origin_after),
         "wrk_cpu_seconds": wrk_cpu,
+        "harness_cpus": sorted(cpus) if cpus else None,
     }
     # Machine-wide view over the run, in CPUs (cores busy on average). "other" is process time of
     # everything that is neither the proxy, the origin nor wrk — other jobs on a shared machine,
@@ -800,6 +838,10 @@ def parse_args(argv=None):
     ap.add_argument("--rounds", type=int, default=1,
                     help="repeat each point, rotating the target order; report the median round "
                          "by req/s (default 1)")
+    ap.add_argument("--pin-harness", choices=("auto", "on", "off"), default="auto",
+                    help="pin wrk and the origin to the CPUs the proxy's workers do not need: auto "
+                         "(default) when there are such CPUs, on also at as many workers as CPUs "
+                         "(to the last CPU), off never")
     ap.add_argument("--start-timeout", type=float, default=15.0,
                     help="seconds to wait for a proxy to become ready (default 15)")
     ap.add_argument("--json", type=Path, default=None,
@@ -862,6 +904,11 @@ def main(argv=None) -> int:
           f"origin nginx with {args.origin_workers} worker(s); {ncpu} CPUs")
     for n in notes:
         print(n)
+    for workers in args.workers:
+        cpus = harness_cpus(args.pin_harness, workers)
+        print(f"{workers} worker(s): wrk and the origin "
+              + (f"pinned to CPU {cpu_list(cpus)}" if cpus else "not pinned")
+              + f" (--pin-harness {args.pin_harness})")
     if ncpu and ncpu <= 2:
         print(f"note: {ncpu} CPUs shared by wrk, the origin and the proxy: absolute numbers are "
               f"noise, compare the ratios from this run")
@@ -877,6 +924,8 @@ def main(argv=None) -> int:
     try:
         origin, origin_port = start_origin(root, args.origin_workers)
         for workers in args.workers:
+            cpus = harness_cpus(args.pin_harness, workers)
+            pin(origin.pids(), cpus)
             for size in args.sizes:
                 raw = rounds_raw.setdefault((workers, size), {k: [] for k in targets})
                 for rnd in range(args.rounds):
@@ -888,7 +937,7 @@ def main(argv=None) -> int:
                                 running = Running(origin_port, None)
                             else:
                                 running = start_proxy(kind, root, workers, origin_port, args)
-                            r = measure(kind, running, origin, size, args)
+                            r = measure(kind, running, origin, size, args, cpus)
                             print(f"{label} {progress_line(r)}")
                         except BenchError as e:
                             r = {"target": kind, "error": str(e)}
@@ -956,7 +1005,10 @@ def main(argv=None) -> int:
             "config": {"duration_s": args.duration, "warmup_s": args.warmup,
                        "connections": args.connections, "wrk_threads": args.wrk_threads,
                        "sizes": args.sizes, "workers": args.workers, "targets": targets,
-                       "rounds": args.rounds, "origin_workers": args.origin_workers},
+                       "rounds": args.rounds, "origin_workers": args.origin_workers,
+                       "pin_harness": args.pin_harness,
+                       "harness_cpus": {str(w): sorted(c) if (c := harness_cpus(
+                           args.pin_harness, w)) else None for w in args.workers}},
             "environment": env,
             "notes": notes,
             "points": [{"workers": w, "size": s, "results": points[(w, s)],

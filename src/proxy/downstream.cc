@@ -55,10 +55,6 @@ bool isIdempotent(std::string_view m) {
   return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
 }
 
-// Writes as much of `bufs` as the socket takes without blocking (sockets are in non-blocking mode)
-// and drops what was written from `bufs`. True when everything went out; false with `ec` clear when
-// the rest must be awaited, or with `ec` set on a real error. Most writes complete here, which
-// saves a reactor round trip and a coroutine suspension per write.
 // The wait for an upstream response head: the route's timeouts.backendRequest, else its
 // timeouts.request, else the global --response-timeout. "0s" disables the timeout.
 std::chrono::nanoseconds responseTimeout(const config::IrRoute* ir,
@@ -75,6 +71,10 @@ std::chrono::nanoseconds responseTimeout(const config::IrRoute* ir,
 
 constexpr size_t kCoalesceLimit = 16 * 1024;
 
+// Writes as much of `bufs` as the socket takes without blocking (sockets are in non-blocking mode)
+// and drops what was written from `bufs`. True when everything went out; false with `ec` clear when
+// the rest must be awaited, or with `ec` set on a real error. Most writes complete here, which
+// saves a reactor round trip and a coroutine suspension per write.
 bool writeNow(tcp::socket& s, std::vector<asio::const_buffer>& bufs, std::string& scratch,
               boost::system::error_code& ec) {
   size_t total = asio::buffer_size(bufs);
