@@ -11,11 +11,8 @@ similar conditions; with `--rounds R` the order rotates each round and the media
 
 With fewer proxy workers than CPUs, the harness (wrk and the origin) is pinned to the CPUs the
 workers do not need (`--pin-harness auto`, the default; on two cores: CPU 1 at 1 worker). Unpinned,
-the scheduler sometimes puts wrk or the origin on the proxy's CPU for part of a round. Pinning
-narrowed the spread of the paired Torii/nginx req/s ratio at 1 KiB, 1 worker (0.97-1.01 over five
-rounds of a manual A/B), but slow rounds caused by the shared host remain: in full 9-round runs the
-ratio at 0 B, 1 worker still ranged 0.75-1.37. Proxies are never pinned. At as many workers as CPUs
-nothing is pinned (there is no spare CPU): those points keep the host's scheduling noise.
+the scheduler sometimes puts wrk or the origin on the proxy's CPU for part of a round. Proxies are
+never pinned. bench/README.md ("Pinning") gives what this changed in measured spreads.
 
 For each proxy it records requests/s, p50 and p99 latency (wrk `--latency` histogram, via a small Lua
 `done()` hook), peak RSS (VmHWM summed over the proxy's processes), idle RSS (VmRSS summed, read after
@@ -491,9 +488,9 @@ def harness_cpus(mode: str, workers: int) -> set[int] | None:
     return {allowed[-1]} if mode == "on" else None
 
 
-def pin(pids: list[int], cpus: set[int] | None):
+def pin(pids: list[int], cpus: list[int] | None):
     """Sets the CPU affinity of `pids` (None: every CPU this script may use)."""
-    target = cpus if cpus is not None else os.sched_getaffinity(0)
+    target = cpus if cpus else os.sched_getaffinity(0)
     for pid in pids:
         try:
             os.sched_setaffinity(pid, target)
@@ -501,12 +498,8 @@ def pin(pids: list[int], cpus: set[int] | None):
             pass  # exited meanwhile
 
 
-def cpu_list(cpus: set[int] | None) -> str:
-    return ",".join(str(c) for c in sorted(cpus)) if cpus else "none"
-
-
 def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int,
-            cpus: set[int] | None = None) -> dict:
+            cpus: list[int] | None = None) -> dict:
     # wrk takes whole seconds only.
     argv = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--latency", "--timeout", "5s",
             "-s", str(LUA_REPORT), f"http://127.0.0.1:{port}{path}"]
@@ -523,7 +516,7 @@ def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int,
 
 
 def measure(kind: str, running: Running, origin: Proc, size: int, args,
-            cpus: set[int] | None = None) -> dict:
+            cpus: list[int] | None = None) -> dict:
     path = f"/b{size}"
     if not http_ok(running.port, path, size):
         try:
@@ -565,7 +558,7 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args,
         "wall_seconds": wall,
         "origin_cpu_seconds": cpu_delta_seconds(origin_before, origin_after),
         "wrk_cpu_seconds": wrk_cpu,
-        "harness_cpus": sorted(cpus) if cpus else None,
+        "harness_cpus": cpus,
     }
     # Machine-wide view over the run, in CPUs (cores busy on average). "other" is process time of
     # everything that is neither the proxy, the origin nor wrk — other jobs on a shared machine,
@@ -904,10 +897,12 @@ def main(argv=None) -> int:
           f"origin nginx with {args.origin_workers} worker(s); {ncpu} CPUs")
     for n in notes:
         print(n)
-    for workers in args.workers:
-        cpus = harness_cpus(args.pin_harness, workers)
+    # Per worker count: the sorted CPUs wrk and the origin are pinned to, or None.
+    harness = {w: sorted(c) if (c := harness_cpus(args.pin_harness, w)) else None
+               for w in args.workers}
+    for workers, cpus in harness.items():
         print(f"{workers} worker(s): wrk and the origin "
-              + (f"pinned to CPU {cpu_list(cpus)}" if cpus else "not pinned")
+              + (f"pinned to CPU {','.join(map(str, cpus))}" if cpus else "not pinned")
               + f" (--pin-harness {args.pin_harness})")
     if ncpu and ncpu <= 2:
         print(f"note: {ncpu} CPUs shared by wrk, the origin and the proxy: absolute numbers are "
@@ -924,7 +919,7 @@ def main(argv=None) -> int:
     try:
         origin, origin_port = start_origin(root, args.origin_workers)
         for workers in args.workers:
-            cpus = harness_cpus(args.pin_harness, workers)
+            cpus = harness[workers]
             pin(origin.pids(), cpus)
             for size in args.sizes:
                 raw = rounds_raw.setdefault((workers, size), {k: [] for k in targets})
@@ -1007,8 +1002,7 @@ def main(argv=None) -> int:
                        "sizes": args.sizes, "workers": args.workers, "targets": targets,
                        "rounds": args.rounds, "origin_workers": args.origin_workers,
                        "pin_harness": args.pin_harness,
-                       "harness_cpus": {str(w): sorted(c) if (c := harness_cpus(
-                           args.pin_harness, w)) else None for w in args.workers}},
+                       "harness_cpus": {str(w): c for w, c in harness.items()}},
             "environment": env,
             "notes": notes,
             "points": [{"workers": w, "size": s, "results": points[(w, s)],
