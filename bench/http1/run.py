@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """HTTP/1.1 load comparison: Torii against nginx, haproxy and a direct connection, in one run.
 
-One origin (nginx serving static files of 0 B, 1 KiB and 64 KiB) runs for the whole benchmark. For
-every (workers, size) point the script starts each proxy in turn, fresh, in front of that origin —
-Torii (`--workers N`), nginx (`worker_processes N`, upstream keepalive, `keepalive_requests` raised)
+One origin (nginx returning a fixed body: 0 B and 1 KiB from `return 200`, 64 KiB from a static file)
+runs for the whole benchmark. For every (workers, size) point the script starts each proxy in turn,
+fresh, in front of that origin — Torii (`--workers N`), nginx (`worker_processes N`, upstream keepalive, `keepalive_requests` raised)
 and haproxy (http mode, keep-alive, `nbthread N`) — and drives it with wrk at a fixed number of
 connections for a fixed time, after a short warm-up. wrk is also pointed straight at the origin
 ("direct"). The order inside a point is direct, torii, nginx, haproxy, so that every proxy sees
@@ -54,6 +54,7 @@ from proc import Proc as BaseProc, cpu_ticks, interrupt_on_sigterm  # noqa: E402
 LUA_REPORT = HERE / "wrk_report.lua"
 
 SIZES = {"0": 0, "1k": 1024, "64k": 65536}  # --sizes names -> body bytes
+ORIGIN_LITERAL_MAX = 4000  # bodies up to this size are nginx config literals, larger ones are files
 TARGETS = ("direct", "torii", "nginx", "haproxy")
 PROXIES = ("torii", "nginx", "haproxy")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -251,6 +252,11 @@ def origin_config(workdir: Path, port: int, workers: int) -> str:
     www.mkdir(exist_ok=True)
     for size in SIZES.values():
         (www / f"b{size}").write_bytes(b"x" * size)
+    # Small bodies are config literals (`return 200 "..."`): one write per response, so the origin
+    # costs less CPU than a writev + sendfile of a static file and leaves more of the harness CPU to
+    # wrk. nginx limits a config token to 4 KiB, so larger bodies stay files served with sendfile.
+    literals = "".join(f"        location = /b{size} {{ return 200 \"{'x' * size}\"; }}\n"
+                       for size in SIZES.values() if size <= ORIGIN_LITERAL_MAX)
     return nginx_common(workdir, workers) + f"""    sendfile on;
     tcp_nopush on;
     etag off;
@@ -259,7 +265,7 @@ def origin_config(workdir: Path, port: int, workers: int) -> str:
     server {{
         listen 127.0.0.1:{port} reuseport backlog=4096;
         root {www};
-        location / {{ }}
+{literals}        location / {{ }}
     }}
 }}
 """
