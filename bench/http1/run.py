@@ -3,9 +3,9 @@
 
 One origin (nginx returning a fixed body: 0 B and 1 KiB from `return 200`, 64 KiB from a static file)
 runs for the whole benchmark. For every (workers, size) point the script starts each proxy in turn,
-fresh, in front of that origin — Torii (`--workers N`), nginx (`worker_processes N`, upstream keepalive, `keepalive_requests` raised)
-and haproxy (http mode, keep-alive, `nbthread N`) — and drives it with wrk at a fixed number of
-connections for a fixed time, after a short warm-up. wrk is also pointed straight at the origin
+fresh, in front of that origin — Torii (`--workers N`), nginx (`worker_processes N`, upstream
+keepalive, `keepalive_requests` raised) and haproxy (http mode, keep-alive, `nbthread N`) — and
+drives it with wrk at a fixed number of connections for a fixed time, after a short warm-up. wrk is also pointed straight at the origin
 ("direct"). The order inside a point is direct, torii, nginx, haproxy, so that every proxy sees
 similar conditions; with `--rounds R` the order rotates each round and the median round is reported.
 
