@@ -5,9 +5,10 @@ One origin (nginx returning a fixed body: 0 B and 1 KiB from `return 200`, 64 Ki
 runs for the whole benchmark. For every (workers, size) point the script starts each proxy in turn,
 fresh, in front of that origin — Torii (`--workers N`), nginx (`worker_processes N`, upstream
 keepalive, `keepalive_requests` raised) and haproxy (http mode, keep-alive, `nbthread N`) — and
-drives it with wrk at a fixed number of connections for a fixed time, after a short warm-up. wrk is also pointed straight at the origin
-("direct"). The order inside a point is direct, torii, nginx, haproxy, so that every proxy sees
-similar conditions; with `--rounds R` the order rotates each round and the median round is reported.
+drives it with wrk at a fixed number of connections for a fixed time, after a short warm-up. wrk is
+also pointed straight at the origin ("direct"). The order inside a point is direct, torii, nginx,
+haproxy, so that every proxy sees similar conditions; with `--rounds R` the order rotates each round
+and the median round is reported.
 
 With fewer proxy workers than CPUs, the harness (wrk and the origin) is pinned to the CPUs the
 workers do not need (`--pin-harness auto`, the default; on two cores: CPU 1 at 1 worker). Unpinned,
@@ -250,13 +251,15 @@ http {{
 def origin_config(workdir: Path, port: int, workers: int) -> str:
     www = workdir / "www"
     www.mkdir(exist_ok=True)
-    for size in SIZES.values():
-        (www / f"b{size}").write_bytes(b"x" * size)
     # Small bodies are config literals (`return 200 "..."`): one write per response, so the origin
     # costs less CPU than a writev + sendfile of a static file and leaves more of the harness CPU to
     # wrk. nginx limits a config token to 4 KiB, so larger bodies stay files served with sendfile.
-    literals = "".join(f"        location = /b{size} {{ return 200 \"{'x' * size}\"; }}\n"
-                       for size in SIZES.values() if size <= ORIGIN_LITERAL_MAX)
+    literals = ""
+    for size in SIZES.values():
+        if size <= ORIGIN_LITERAL_MAX:
+            literals += f"        location = /b{size} {{ return 200 \"{'x' * size}\"; }}\n"
+        else:
+            (www / f"b{size}").write_bytes(b"x" * size)
     return nginx_common(workdir, workers) + f"""    sendfile on;
     tcp_nopush on;
     etag off;
