@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "net/read_readiness.h"
+
 namespace torii::upstream {
 namespace {
 
@@ -31,6 +33,7 @@ awaitable<boost::system::error_code> connect(UpstreamConn& c, const sockaddr_in&
   boost::system::error_code ignored;
   c.sock.set_option(tcp::no_delay(true), ignored);
   c.sock.non_blocking(true, ignored);
+  net::enableReadHints(c.sock);
   co_return ec;
 }
 

@@ -2,13 +2,14 @@
 headers, X-Forwarded-*, X-Request-Id, Host, upstream connection reuse, workers, --port-offset,
 admin."""
 
+import socket
 import threading
 import time
 import unittest
 
-from harness import (Config, HttpConn, Torii, build_request, connect_refused, free_port,
-                     parse_metrics, pattern_chunks, pattern_digest, request, rule, simple_config,
-                     wait_until)
+from harness import (PATTERN_BLOCK, Config, HttpConn, Torii, build_request, connect_refused,
+                     free_port, parse_metrics, pattern_chunks, pattern_digest, request, rule,
+                     simple_config, wait_until)
 from origins import Origin
 
 
@@ -148,6 +149,28 @@ class ProxyBasicTest(unittest.TestCase):
             if r.chunked or r.has_header("content-length"):
                 # Re-framed for the client: the connection stays usable.
                 self.assertEqual(c.request("GET", "/after-eof").status, 200)
+
+    def test_small_close_delimited_upstream_body_ends_promptly(self):
+        # The origin sends head, body and FIN back to back, so one read usually takes all three:
+        # the FIN must still end the response at once (not after a timeout).
+        for i in range(30):
+            start = time.monotonic()
+            with HttpConn(self.port) as c:
+                r = c.request("GET", f"/eof-body?n={5 + i}")
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.body, PATTERN_BLOCK[:5 + i])
+            self.assertLess(time.monotonic() - start, 3, f"request {i} waited for a timeout")
+
+    def test_client_half_close_after_request_gets_answer_and_close(self):
+        # Request and FIN arrive together: Torii answers, then sees the FIN and closes promptly
+        # instead of waiting out the keep-alive idle timeout.
+        for i in range(30):
+            with HttpConn(self.port) as c:
+                c.send(f"GET /half-close/{i} HTTP/1.1\r\nHost: example.com\r\n\r\n".encode())
+                c.sock.shutdown(socket.SHUT_WR)
+                r = c.read_response("GET")
+                self.assertEqual(seen(r)["path"], f"/half-close/{i}")
+                self.assertTrue(c.wait_closed(3), f"connection {i} not closed after half-close")
 
     def test_expect_100_continue(self):
         body = b"x" * 1000
