@@ -6,9 +6,12 @@ runs for the whole benchmark. For every (workers, size) point the script starts 
 fresh, in front of that origin — Torii (`--workers N`), nginx (`worker_processes N`, upstream
 keepalive, `keepalive_requests` raised) and haproxy (http mode, keep-alive, `nbthread N`) — and
 drives it with wrk at a fixed number of connections for a fixed time, after a short warm-up. wrk is
-also pointed straight at the origin ("direct"). The order inside a point is direct, torii, nginx,
-haproxy, so that every proxy sees similar conditions; with `--rounds R` the order rotates each round
-and the median round is reported.
+also pointed straight at the origin ("direct"), and through "splice" (bench/http1/splice.cc), a
+byte-forwarding proxy with no HTTP parsing, the floor of what a proxy costs: where the floor gets no
+more req/s than nginx, wrk and the origin bound the point and its req/s ratio cannot rank proxies;
+the report says so. The order inside a point is direct, splice, torii, nginx, haproxy, so that every
+proxy sees similar conditions; with `--rounds R` the order rotates each round and the median round
+is reported.
 
 With fewer proxy workers than CPUs, the harness (wrk and the origin) is pinned to the CPUs the
 workers do not need (`--pin-harness auto`, the default; on two cores: CPU 1 at 1 worker). Unpinned,
@@ -56,8 +59,11 @@ LUA_REPORT = HERE / "wrk_report.lua"
 
 SIZES = {"0": 0, "1k": 1024, "64k": 65536}  # --sizes names -> body bytes
 ORIGIN_LITERAL_MAX = 4000  # bodies up to this size are nginx config literals, larger ones are files
-TARGETS = ("direct", "torii", "nginx", "haproxy")
-PROXIES = ("torii", "nginx", "haproxy")
+TARGETS = ("direct", "splice", "torii", "nginx", "haproxy")
+PROXIES = ("splice", "torii", "nginx", "haproxy")
+# The floor: when the byte-forwarding splice proxy gets less than this times nginx's req/s at a
+# point (median of paired rounds), the harness, not the proxies, bounds that point.
+FLOOR_RANKS_RATIO = 1.05
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
@@ -445,6 +451,11 @@ def start_proxy(kind: str, root: Path, workers: int, origin_port: int, args) -> 
         conf.write_text(haproxy_config(workdir, port, origin_port, workers))
         argv = ["haproxy", "-db", "-f", str(conf), "-p", str(workdir / "haproxy.pid")]
         ready = lambda: http_ok(port, "/b0", 0)
+    elif kind == "splice":
+        (port,) = free_ports(1)
+        argv = [str(args.splice), "--listen", str(port), "--upstream", str(origin_port),
+                "--workers", str(workers)]
+        ready = lambda: http_ok(port, "/b0", 0)
     elif kind == "torii":
         port, admin = free_ports(2)
         confdir = workdir / "config"
@@ -645,13 +656,13 @@ def median(values: list[float]) -> float:
 PAIRED_MIN_ROUNDS = 3
 
 
-def paired_line(runs: dict[str, list[dict]], peer: str) -> str | None:
-    pairs = paired_ratios(runs, "torii", peer)
+def paired_line(runs: dict[str, list[dict]], peer: str, a: str = "torii") -> str | None:
+    pairs = paired_ratios(runs, a, peer)
     if len(pairs) < 2:
         return None
     rps = " ".join(f"{x:.2f}" for x, _ in pairs)
     p99 = " ".join(f"{y:.2f}" for _, y in pairs)
-    return (f"paired torii/{peer} over {len(pairs)} rounds: req/s median "
+    return (f"paired {a}/{peer} over {len(pairs)} rounds: req/s median "
             f"{median([x for x, _ in pairs]):.2f}x ({rps}), p99 median "
             f"{median([y for _, y in pairs]):.2f}x ({p99})")
 
@@ -699,7 +710,27 @@ def point_report(workers: int, size: int, results: dict[str, dict],
         line = paired_line(runs or {}, peer)
         if line:
             lines.append(line)
+    floor = floor_ratio(results, runs or {})
+    if floor is not None:
+        line = paired_line(runs or {}, "nginx", "splice")
+        if line:
+            lines.append(line)
+        if floor < FLOOR_RANKS_RATIO:
+            lines.append(f"floor: the byte-forwarding splice proxy gets {floor:.2f}x nginx's req/s "
+                         f"here: the harness, not the proxy, bounds this point")
     return lines
+
+
+def floor_ratio(results: dict[str, dict], runs: dict[str, list[dict]]) -> float | None:
+    """splice/nginx req/s at a point: the median of the paired rounds when there are enough, else
+    the median rounds' ratio; None when either did not run."""
+    pairs = paired_ratios(runs, "splice", "nginx")
+    if len(pairs) >= PAIRED_MIN_ROUNDS:
+        return median([x for x, _ in pairs])
+    f, n = results.get("splice"), results.get("nginx")
+    if f is None or n is None or "error" in f or "error" in n:
+        return None
+    return ratio(f["rps"], n["rps"])
 
 
 def progress_line(r: dict) -> str:
@@ -746,8 +777,13 @@ def evaluate_targets(points: dict, rounds_raw: dict, torii_ran: bool) -> tuple[l
             how = (f"req/s {rr:.2f}x nginx, p99 {t['p99_ms']:.3f} vs {n['p99_ms']:.3f} ms "
                    f"({fmt(pr, '.2f')}x)")
         checks.append(ok)
+        floor = floor_ratio(results, rounds_raw.get((workers, size), {}))
+        bound = ""
+        if floor is not None:
+            bound = (f"; floor splice/nginx {floor:.2f}x"
+                     + (" [harness-bound]" if floor < FLOOR_RANKS_RATIO else ""))
         detail.append(f"  {size_label(size)}, {workers}w: {how} -> {'MET' if ok else 'NOT MET'}"
-                      f"{' [machine not quiet]' if noisy else ''}")
+                      f"{bound}{' [machine not quiet]' if noisy else ''}")
     name = (f"Torii req/s >= {TARGET_RPS_RATIO:.1f}x nginx with p99 no worse, equal workers, "
             f"0 B and 1 KiB")
     measured = [c for c in checks if c is not None]
@@ -835,6 +871,11 @@ def parse_args(argv=None):
     ap.add_argument("--torii", type=Path,
                     default=Path(os.environ.get("TORII_BIN", REPO / "build" / "torii")),
                     help="Torii binary (default $TORII_BIN or build/torii)")
+    ap.add_argument("--splice", type=Path,
+                    default=Path(os.environ.get("TORII_SPLICE_BIN",
+                                                REPO / "build" / "torii-bench-splice")),
+                    help="byte-forwarding floor proxy (default $TORII_SPLICE_BIN or "
+                         "build/torii-bench-splice)")
     ap.add_argument("--origin-workers", type=int, default=1,
                     help="nginx worker_processes of the origin (default 1)")
     ap.add_argument("--rounds", type=int, default=1,
@@ -888,6 +929,9 @@ def main(argv=None) -> int:
         elif not os.access(args.torii, os.X_OK):
             targets.remove("torii")
             notes.append(f"torii: not built ({args.torii} missing); running the peers only")
+    if "splice" in targets and not os.access(args.splice, os.X_OK):
+        targets.remove("splice")
+        notes.append(f"splice: not built ({args.splice} missing)")
     if "haproxy" in targets and shutil.which("haproxy") is None:
         targets.remove("haproxy")
         notes.append("haproxy: not installed")
