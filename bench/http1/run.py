@@ -9,9 +9,12 @@ drives it with wrk at a fixed number of connections for a fixed time, after a sh
 also pointed straight at the origin ("direct"), and through "splice" (bench/http1/splice.cc), a
 byte-forwarding proxy with no HTTP parsing, the floor of what a proxy costs: where the floor gets no
 more req/s than nginx, wrk and the origin bound the point and its req/s ratio cannot rank proxies;
-the report says so. The order inside a point is direct, splice, torii, nginx, haproxy, so that every
-proxy sees similar conditions; with `--rounds R` the order rotates each round and the median round
-is reported.
+the report says so. In a round of a point all targets are started and warmed up, then the measured
+time is cut into 1 s slices (`--slice`) and the targets take turns slice by slice, the order
+rotating with the round and the slice, so that a slow phase of the shared host lands on all of them
+alike; a target's numbers pool its slices (latency percentiles from the pooled distribution). With
+`--rounds R` the report gives the median round per target and the median of the paired per-round
+ratios.
 
 With fewer proxy workers than CPUs, the harness (wrk and the origin) is pinned to the CPUs the
 workers do not need (`--pin-harness auto`, the default; on two cores: CPU 1 at 1 worker). Unpinned,
@@ -36,6 +39,7 @@ ephemeral ports; only the processes this script started are signalled, by pid.
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import http.client
 import json
@@ -64,6 +68,10 @@ PROXIES = ("splice", "torii", "nginx", "haproxy")
 # The floor: when the byte-forwarding splice proxy gets less than this times nginx's req/s at a
 # point (median of paired rounds), the harness, not the proxies, bounds that point.
 FLOOR_RANKS_RATIO = 1.05
+# The percentiles wrk_report.lua prints for every run (same loops there), so that the latencies of
+# several runs can be pooled: 1..99, 99.1..99.9, 99.91..99.99.
+QUANTILE_GRID = tuple([float(i) for i in range(1, 100)] + [i / 10 for i in range(991, 1000)] +
+                      [i / 100 for i in range(9991, 10000)])
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 MIB = 1024 * 1024
 
@@ -530,13 +538,16 @@ def run_wrk(port: int, path: str, conns: int, seconds: int, threads: int,
         raise BenchError("wrk did not finish") from None
     for line in out.stdout.splitlines():
         if line.startswith("WRK_JSON "):
-            return json.loads(line[len("WRK_JSON "):])
+            doc = json.loads(line[len("WRK_JSON "):])
+            if len(doc["latency_us"]["grid"]) != len(QUANTILE_GRID):
+                raise BenchError("wrk_report.lua: quantile grid does not match QUANTILE_GRID")
+            return doc
     msg = " / ".join(line.strip() for line in (out.stderr or out.stdout).strip().splitlines()[:3])
     raise BenchError(f"wrk failed (rc {out.returncode}): {msg}")
 
 
-def measure(kind: str, running: Running, origin: Proc, size: int, args,
-            cpus: list[int] | None = None) -> dict:
+def check_and_warm(running: Running, size: int, args, cpus: list[int] | None = None):
+    """One GET must return 200 with the expected body length; then the unmeasured warm-up."""
     path = f"/b{size}"
     if not http_ok(running.port, path, size):
         try:
@@ -548,35 +559,109 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args,
     if args.warmup > 0:
         run_wrk(running.port, path, args.connections, args.warmup, args.wrk_threads, cpus)
 
-    proxy_pids = running.proc.pids() if running.proc else []
-    origin_pids = origin.pids()
-    proxy_before = cpu_ticks(proxy_pids)
-    origin_before = cpu_ticks(origin_pids)
+
+def measure_slice(kind: str, running: Running, origin: Proc, size: int, seconds: int, args,
+                  cpus: list[int] | None = None) -> dict:
+    """One wrk run of `seconds` against a started target, with the CPU the proxy, the origin, wrk
+    and the rest of the machine used meanwhile."""
+    proxy_before = cpu_ticks(running.proc.pids()) if running.proc else {}
+    origin_before = cpu_ticks(origin.pids())
     sys_before = system_cpu()
     wrk_before = children_cpu_seconds()  # wrk is the only child reaped during the run
     t0 = time.monotonic()
-    wrk = run_wrk(running.port, path, args.connections, args.duration, args.wrk_threads, cpus)
+    wrk = run_wrk(running.port, f"/b{size}", args.connections, seconds, args.wrk_threads, cpus)
     wall = time.monotonic() - t0
     wrk_cpu = children_cpu_seconds() - wrk_before
     sys_after = system_cpu()
     proxy_after = cpu_ticks(running.proc.pids()) if running.proc else {}
     origin_after = cpu_ticks(origin.pids())
-    sys_delta = {k: sys_after[k] - sys_before[k] for k in sys_after}
-    seconds = wrk["duration_us"] / 1e6
-    errors = wrk["errors"]
+    if running.proc is not None and not running.proc.alive():
+        raise BenchError(f"{kind} exited during the run\n{running.proc.log_tail()}")
+    return {
+        "wrk": wrk,
+        "wall": wall,
+        "wrk_cpu": wrk_cpu,
+        "origin_cpu": cpu_delta_seconds(origin_before, origin_after),
+        "proxy_cpu": cpu_delta_seconds(proxy_before, proxy_after) if running.proc else None,
+        "sys": {k: sys_after[k] - sys_before[k] for k in sys_after},
+    }
+
+
+def pooled_quantile(slices: list[dict], q: float) -> float:
+    """The q-th percentile (microseconds) of the latencies of all requests of several wrk runs,
+    from each run's quantile grid (wrk_report.lua): the pooled CDF is the request-weighted mix of
+    the runs' CDFs, inverted by bisection."""
+    curves = []
+    for w in slices:
+        lat = w["latency_us"]
+        xs = [float(lat["min"])] + [float(x) for x in lat["grid"]] + [float(lat["max"])]
+        qs = [0.0] + list(QUANTILE_GRID) + [100.0]
+        curves.append((w["requests"], xs, qs))
+    total = sum(n for n, _, _ in curves)
+    if total == 0:
+        return 0.0
+
+    def cdf(x: float) -> float:
+        acc = 0.0
+        for n, xs, qs in curves:
+            if x < xs[0]:
+                continue
+            if x >= xs[-1]:
+                acc += n * 100.0
+                continue
+            i = bisect.bisect_right(xs, x) - 1
+            x0, x1, q0, q1 = xs[i], xs[i + 1], qs[i], qs[i + 1]
+            acc += n * (q0 + (q1 - q0) * ((x - x0) / (x1 - x0) if x1 > x0 else 1.0))
+        return acc / total
+
+    lo = min(xs[0] for _, xs, _ in curves)
+    hi = max(xs[-1] for _, xs, _ in curves)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if cdf(mid) < q:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def combine(kind: str, running: Running, slices: list[dict],
+            cpus: list[int] | None = None) -> dict:
+    """A target's result at a point and round from its measured slices."""
+    wrks = [x["wrk"] for x in slices]
+    requests = sum(w["requests"] for w in wrks)
+    seconds = sum(w["duration_us"] for w in wrks) / 1e6
+    wall = sum(x["wall"] for x in slices)
+    errors = {k: sum(w["errors"][k] for w in wrks) for k in wrks[0]["errors"]}
+    lat = {
+        "min": min(w["latency_us"]["min"] for w in wrks),
+        "max": max(w["latency_us"]["max"] for w in wrks),
+        "mean": (sum(w["latency_us"]["mean"] * w["requests"] for w in wrks) / requests
+                 if requests else 0.0),
+    }
+    for name, q in (("p50", 50.0), ("p75", 75.0), ("p90", 90.0), ("p99", 99.0),
+                    ("p999", 99.9)):
+        lat[name] = round(pooled_quantile(wrks, q))
+    wrk_cpu = sum(x["wrk_cpu"] for x in slices)
+    origin_cpu = sum(x["origin_cpu"] for x in slices)
+    proxy_cpu = sum(x["proxy_cpu"] for x in slices) if running.proc else None
+    sys_delta = {k: sum(x["sys"][k] for x in slices) for k in slices[0]["sys"]}
     result = {
         "target": kind,
-        "requests": wrk["requests"],
-        "rps": wrk["requests"] / seconds if seconds > 0 else 0.0,
-        "p50_ms": wrk["latency_us"]["p50"] / 1000.0,
-        "p99_ms": wrk["latency_us"]["p99"] / 1000.0,
-        "latency_us": wrk["latency_us"],
-        "bytes": wrk["bytes"],
+        "requests": requests,
+        "rps": requests / seconds if seconds > 0 else 0.0,
+        "p50_ms": lat["p50"] / 1000.0,
+        "p99_ms": lat["p99"] / 1000.0,
+        "latency_us": lat,
+        "bytes": sum(w["bytes"] for w in wrks),
         "errors": errors,
         "error_count": sum(errors.values()),
+        "slices": len(slices),
+        "slice_rps": [w["requests"] / (w["duration_us"] / 1e6) if w["duration_us"] else 0.0
+                      for w in wrks],
         "wrk_seconds": seconds,
         "wall_seconds": wall,
-        "origin_cpu_seconds": cpu_delta_seconds(origin_before, origin_after),
+        "origin_cpu_seconds": origin_cpu,
         "wrk_cpu_seconds": wrk_cpu,
         "harness_cpus": cpus,
     }
@@ -586,23 +671,19 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args,
     # numbers; the report warns when it is large.
     if sys_delta["total"] > 0 and seconds > 0:
         scale = (os.cpu_count() or 1) / sys_delta["total"]
-        ours = (result["origin_cpu_seconds"] + wrk_cpu +
-                (cpu_delta_seconds(proxy_before, proxy_after) if running.proc else 0.0))
+        ours = origin_cpu + wrk_cpu + (proxy_cpu or 0.0)
         result["system_busy_cpus"] = (sys_delta["proc"] + sys_delta["irq"] +
                                       sys_delta["steal"]) * scale
         result["irq_cpus"] = sys_delta["irq"] * scale
         result["steal_cpus"] = sys_delta["steal"] * scale
         result["other_cpus"] = max(0.0, sys_delta["proc"] * scale - ours / wall)
     if running.proc is not None:
-        if not running.proc.alive():
-            raise BenchError(f"{kind} exited during the run\n{running.proc.log_tail()}")
-        cpu = cpu_delta_seconds(proxy_before, proxy_after)
         pids = running.proc.pids()
         result.update({
             "processes": len(pids),
-            "cpu_seconds": cpu,
-            "cpu_cores": cpu / seconds if seconds > 0 else None,
-            "req_per_cpu_s": wrk["requests"] / cpu if cpu > 0 else None,
+            "cpu_seconds": proxy_cpu,
+            "cpu_cores": proxy_cpu / seconds if seconds > 0 else None,
+            "req_per_cpu_s": requests / proxy_cpu if proxy_cpu else None,
             "peak_rss_mib": mem_kib(pids, "VmHWM") / 1024.0,
             "idle_rss_mib": running.idle_rss_kib / 1024.0,
             # PSS splits shared pages between processes: fairer than summed RSS for nginx's
@@ -611,6 +692,60 @@ def measure(kind: str, running: Running, origin: Proc, size: int, args,
                              if running.idle_pss_kib is not None else None),
         })
     return result
+
+
+def run_round(targets: list[str], rnd: int, workers: int, size: int, root: Path, origin: Proc,
+              origin_port: int, args, cpus: list[int] | None) -> dict[str, dict]:
+    """One round of a point: every target is started and warmed up, then the measured time is cut
+    into slices of --slice seconds and the targets take turns slice by slice (the order rotates
+    with the round and the slice), so a slow phase of the shared host lands on all of them rather
+    than on whichever ran then. With --slice 0 each target runs its whole --duration at once, in
+    turn."""
+    order = targets[rnd % len(targets):] + targets[:rnd % len(targets)]
+    slice_s = args.slice if args.slice > 0 else args.duration
+    n_slices = max(1, args.duration // slice_s)
+    running: dict[str, Running] = {}
+    failed: dict[str, str] = {}
+    slices: dict[str, list[dict]] = {k: [] for k in order}
+
+    def fail(kind: str, e: BenchError):
+        failed[kind] = str(e)
+        print(f"[{workers}w {size_label(size):>6}] {kind:<8} FAILED: {e}")
+        r = running.pop(kind, None)
+        if r is not None:
+            r.stop()
+
+    try:
+        for kind in order:
+            try:
+                running[kind] = (Running(origin_port, None) if kind == "direct"
+                                 else start_proxy(kind, root, workers, origin_port, args))
+                check_and_warm(running[kind], size, args, cpus)
+            except BenchError as e:
+                fail(kind, e)
+        for i in range(n_slices):
+            turn = order[i % len(order):] + order[:i % len(order)]
+            for kind in turn:
+                if kind not in running:
+                    continue
+                try:
+                    slices[kind].append(measure_slice(kind, running[kind], origin, size, slice_s,
+                                                      args, cpus))
+                except BenchError as e:
+                    fail(kind, e)
+        out = {}
+        for kind in order:
+            if kind in failed:
+                out[kind] = {"target": kind, "error": failed[kind]}
+            else:
+                out[kind] = combine(kind, running[kind], slices[kind], cpus)
+                print(f"[{workers}w {size_label(size):>6}] {kind:<8} {progress_line(out[kind])}")
+            out[kind]["round"] = rnd
+        sys.stdout.flush()
+        return out
+    finally:
+        for r in running.values():
+            r.stop()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -859,6 +994,9 @@ def parse_args(argv=None):
     ap.add_argument("--warmup", type=int, default=None,
                     help="whole seconds of unmeasured load before each point, 0 for none "
                          "(default 2, --quick 1)")
+    ap.add_argument("--slice", type=int, default=1,
+                    help="whole seconds per measured slice: the targets of a point take turns "
+                         "slice by slice (default 1); 0 runs each target's --duration at once")
     ap.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     ap.add_argument("--wrk-threads", type=int, default=1, help="wrk threads (default 1)")
     ap.add_argument("--quick", action="store_true", help="short run: 3 s per point, 1 s warm-up")
@@ -907,6 +1045,8 @@ def parse_args(argv=None):
             ap.error(f"--targets: unknown target {t!r}")
     if args.warmup < 0:
         ap.error("--warmup must be >= 0")
+    if args.slice < 0 or (args.slice and args.duration % args.slice):
+        ap.error("--slice must be 0 or divide --duration")
     if args.duration <= 0 or args.connections <= 0 or args.rounds <= 0 or min(args.workers) <= 0:
         ap.error("--duration, --connections, --rounds and --workers must be positive")
     return args
@@ -964,7 +1104,6 @@ def main(argv=None) -> int:
 
     root = Path(tempfile.mkdtemp(prefix="torii-bench-http1-"))
     origin = None
-    running = None
     points: dict[tuple[int, int], dict[str, dict]] = {}
     rounds_raw: dict[tuple[int, int], dict[str, list[dict]]] = {}
     started = dt.datetime.now()
@@ -977,26 +1116,10 @@ def main(argv=None) -> int:
             for size in args.sizes:
                 raw = rounds_raw.setdefault((workers, size), {k: [] for k in targets})
                 for rnd in range(args.rounds):
-                    order = targets[rnd % len(targets):] + targets[:rnd % len(targets)]
-                    for kind in order:
-                        label = f"[{workers}w {size_label(size):>6}] {kind:<8}"
-                        try:
-                            if kind == "direct":
-                                running = Running(origin_port, None)
-                            else:
-                                running = start_proxy(kind, root, workers, origin_port, args)
-                            r = measure(kind, running, origin, size, args, cpus)
-                            print(f"{label} {progress_line(r)}")
-                        except BenchError as e:
-                            r = {"target": kind, "error": str(e)}
-                            print(f"{label} FAILED: {e}")
-                        finally:
-                            if running is not None:
-                                running.stop()
-                                running = None
-                        r["round"] = rnd
+                    results = run_round(targets, rnd, workers, size, root, origin, origin_port,
+                                        args, cpus)
+                    for kind, r in results.items():
                         raw[kind].append(r)
-                        sys.stdout.flush()
                 if not origin.alive():
                     raise BenchError(f"origin exited\n{origin.log_tail()}")
                 points[(workers, size)] = median_round(raw)
@@ -1008,8 +1131,6 @@ def main(argv=None) -> int:
         if origin is None:
             return 2
     finally:
-        if running is not None:
-            running.stop()
         for key, raw in rounds_raw.items():  # a point cut short by an interrupt
             if key not in points and any(raw.values()):
                 points[key] = median_round(raw)
