@@ -64,7 +64,6 @@ LUA_REPORT = HERE / "wrk_report.lua"
 SIZES = {"0": 0, "1k": 1024, "64k": 65536}  # --sizes names -> body bytes
 ORIGIN_LITERAL_MAX = 4000  # bodies up to this size are nginx config literals, larger ones are files
 TARGETS = ("direct", "splice", "torii", "nginx", "haproxy")
-PROXIES = ("splice", "torii", "nginx", "haproxy")
 # The floor: when the byte-forwarding splice proxy gets less than this times nginx's req/s at a
 # point (median of paired rounds), the harness, not the proxies, bounds that point.
 FLOOR_RANKS_RATIO = 1.05
